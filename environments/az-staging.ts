@@ -1,0 +1,56 @@
+import type { PlatformEnvironment } from '../lib/config';
+
+/**
+ * Azure staging. Developer-tier API Management and spot GPU pools that scale to zero.
+ *
+ * Replace `target.subscriptionId` and `target.tenantId` with your own (`az account show`).
+ */
+export const azStaging: PlatformEnvironment = {
+  name: 'az-staging',
+  stage: 'staging',
+  target: {
+    cloud: 'azure',
+    subscriptionId: '11111111-1111-1111-1111-111111111111',
+    tenantId: '99999999-9999-9999-9999-999999999999',
+    location: 'westeurope',
+    stateBackend: {
+      resourceGroupName: 'rg-mlops-tfstate',
+      storageAccountName: 'stmlopstfstate',
+      containerName: 'tfstate',
+    },
+  },
+  network: { cidr: '10.40.0.0/16', availabilityZones: 3, natGateways: 1 },
+  storage: {
+    zones: ['raw', 'curated', 'features', 'models', 'artifacts'],
+    lifecycle: { coolAfterDays: 30, noncurrentVersionDays: 30 },
+  },
+  kubernetes: {
+    version: '1.33',
+    serviceCidr: '172.20.0.0/16',
+    podCidr: '100.64.0.0/16',
+    systemPool: { machineType: 'Standard_D4ds_v5', minNodes: 2, maxNodes: 4 },
+    gpuPools: [
+      { name: 'infer', accelerator: 'nvidia-t4', gpusPerNode: 1, minNodes: 0, maxNodes: 4, capacity: 'spot' },
+      { name: 'train', accelerator: 'nvidia-a100', gpusPerNode: 1, minNodes: 0, maxNodes: 2, capacity: 'spot' },
+    ],
+  },
+  api: {
+    rateLimitPerSecond: 50,
+    burst: 100,
+    authMode: 'api-key',
+    dailyQuota: 100_000,
+    apimSku: 'Developer_1',
+    publisher: { name: 'ML Platform', email: 'mlops@example.com' },
+  },
+  monitoring: {
+    alarmEmails: ['mlops-staging@example.com'],
+    logRetentionDays: 30,
+    monthlyBudgetUsd: 3000,
+  },
+  delivery: {
+    repository: 'example-org/mlops-platform',
+    branch: 'main',
+    approvers: ['mlops-lead'],
+  },
+  tags: { 'cost-center': 'ml-platform' },
+};

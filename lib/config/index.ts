@@ -1,0 +1,6 @@
+export * from './cidr';
+export * from './gpu-catalog';
+export * from './naming';
+export * from './tags';
+export * from './types';
+export * from './validate';

@@ -1,0 +1,93 @@
+import { Testing } from 'cdktf';
+import { describe, expect, it } from 'vitest';
+import { buildAzureApp } from '../../lib/azure/app';
+import { PlatformStack } from '../../lib/azure/platform-stack';
+import { ConfigError } from '../../lib/config';
+import { fixtures, resourcesOf, synthAzure, vary } from '../util';
+
+const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction];
+
+describe('PlatformStack', () => {
+  it('configures the azurerm provider for the subscription, keeping soft-deleted vaults recoverable', () => {
+    const { json } = synthAzure(fixtures.azureProduction);
+    expect(json.provider?.azurerm?.[0]).toMatchObject({
+      subscription_id: fixtures.azureProduction.target.subscriptionId,
+      tenant_id: fixtures.azureProduction.target.tenantId,
+      storage_use_azuread: true,
+      features: [{ key_vault: [{ purge_soft_delete_on_destroy: false }] }],
+    });
+  });
+
+  it('keeps state in the environment’s azurerm backend with Entra ID auth', () => {
+    const { json } = synthAzure(fixtures.azureProduction);
+    expect(json.terraform?.backend).toEqual({
+      azurerm: {
+        resource_group_name: 'rg-mlops-tfstate',
+        storage_account_name: 'stmlopstfstate',
+        container_name: 'tfstate',
+        key: 'az-production.tfstate',
+        subscription_id: fixtures.azureProduction.target.subscriptionId,
+        tenant_id: fixtures.azureProduction.target.tenantId,
+        use_azuread_auth: true,
+      },
+    });
+  });
+
+  it('uses local state when asked to, or when the environment has no backend', () => {
+    expect(synthAzure(fixtures.azureProduction, { localState: true }).json.terraform?.backend).toEqual({
+      local: { path: 'terraform.az-production.tfstate' },
+    });
+    const noBackend = vary(fixtures.azureStaging, (d) => {
+      d.target.stateBackend = undefined;
+    });
+    expect(Object.keys(synthAzure(noBackend).json.terraform?.backend ?? {})).toEqual(['local']);
+  });
+
+  it('tags the resource group with the platform tags and protects it in production', () => {
+    const prod = Object.values(resourcesOf(synthAzure(fixtures.azureProduction).json, 'azurerm_resource_group'));
+    expect(prod).toEqual([
+      expect.objectContaining({
+        name: 'rg-mlops-az-production',
+        location: 'westeurope',
+        lifecycle: { prevent_destroy: true },
+        tags: expect.objectContaining({ environment: 'az-production', stage: 'production', project: 'mlops' }),
+      }),
+    ]);
+    const staging = Object.values(resourcesOf(synthAzure(fixtures.azureStaging).json, 'azurerm_resource_group'));
+    expect(staging[0]?.lifecycle).toBeUndefined();
+  });
+
+  it('throws when the environment is invalid, before building anything', () => {
+    const app = Testing.app();
+    const broken = vary(fixtures.azureStaging, (d) => {
+      d.kubernetes.podCidr = undefined;
+    });
+    expect(() => new PlatformStack(app, 'az-staging', { environment: broken })).toThrow(ConfigError);
+    expect(app.node.children).toHaveLength(0);
+  });
+
+  it('turns configuration warnings into synth annotations', () => {
+    const developer = vary(fixtures.azureProduction, (d) => {
+      d.api.apimSku = 'Developer_1';
+    });
+    const { stack } = synthAzure(developer);
+    const warnings = stack.node.metadata.map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes('api.apimSku'))).toBe(true);
+  });
+
+  it('skips environments of other clouds', () => {
+    expect(buildAzureApp(Testing.app(), [fixtures.awsStaging])).toEqual([]);
+  });
+
+  it('synthesizes byte-identical JSON on every run', () => {
+    const first = Testing.synth(synthAzure(fixtures.azureProduction).stack);
+    const second = Testing.synth(synthAzure(fixtures.azureProduction).stack);
+    expect(second).toBe(first);
+  });
+});
+
+describe.each(azureEnvironments)('Azure environment $name', (env) => {
+  it('matches the snapshot', () => {
+    expect(synthAzure(env).json).toMatchSnapshot();
+  });
+});

@@ -1,0 +1,96 @@
+/**
+ * Shared fixtures. Environments come from `environments/` (so tests exercise what ships) and are
+ * varied with `vary()`; apps are built exactly as bin/ builds them, with cdk.json's context.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Testing } from 'cdktf';
+import { azProduction } from '../environments/az-production';
+import { azStaging } from '../environments/az-staging';
+import { hybrid } from '../environments/hybrid';
+import { production } from '../environments/production';
+import { staging } from '../environments/staging';
+import { buildAwsApp } from '../lib/aws/app';
+import type { PlatformStage } from '../lib/aws/platform-stage';
+import { buildAzureApp } from '../lib/azure/app';
+import type { PlatformStack } from '../lib/azure/platform-stack';
+import type { AwsEnvironment, AzureEnvironment, PlatformEnvironment } from '../lib/config';
+
+export const ROOT = join(__dirname, '..');
+
+export const fixtures = {
+  awsStaging: staging as AwsEnvironment,
+  awsProduction: production as AwsEnvironment,
+  awsHybrid: hybrid as AwsEnvironment,
+  azureStaging: azStaging as AzureEnvironment,
+  azureProduction: azProduction as AzureEnvironment,
+};
+
+/** A mutable deep copy of an environment, for tests that change one field. */
+export type Draft<T> = { -readonly [K in keyof T]: T[K] extends object ? Draft<T[K]> : T[K] };
+
+/** A copy of `env` with `change` applied to a mutable draft; the original is untouched. */
+export function vary<T extends PlatformEnvironment>(env: T, change: (draft: Draft<T>) => void): T {
+  const draft = structuredClone(env) as Draft<T>;
+  change(draft);
+  return draft as T;
+}
+
+/** The feature flags and context of cdk.json, so tests build the same app as `cdk synth`. */
+export function cdkContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+export interface SynthesizedStage {
+  readonly stage: PlatformStage;
+  /** Templates by stack construct id (`Platform`, ...). */
+  readonly templates: Readonly<Record<string, Template>>;
+}
+
+/**
+ * Builds the AWS app for one environment with the compliance packs registered, synthesizes it
+ * (which fails on any unacknowledged cdk-nag or CloudFormation Validate finding) and returns the
+ * templates of its stacks.
+ */
+export function synthAws(env: AwsEnvironment): SynthesizedStage {
+  const app = new App({ context: cdkContext() });
+  const [stage] = buildAwsApp(app, [env]);
+  if (!stage) throw new Error(`no stage was built for ${env.name}`);
+  const assembly = app.synth();
+  const templates: Record<string, Template> = {};
+  for (const stack of assembly.getNestedAssembly(`assembly-${stage.stageName}`).stacks) {
+    const id = stack.hierarchicalId.split('/').pop() as string;
+    templates[id] = Template.fromJSON(stack.template as Record<string, unknown>);
+  }
+  return { stage, templates };
+}
+
+/** A stack's Terraform JSON, parsed, as `cdktf synth` writes it. */
+export type TerraformJson = {
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly provider?: Record<string, ReadonlyArray<Record<string, unknown>>>;
+  readonly terraform?: Record<string, unknown>;
+  readonly output?: Record<string, unknown>;
+};
+
+export interface SynthesizedStack {
+  readonly stack: PlatformStack;
+  readonly json: TerraformJson;
+}
+
+/** Builds the Azure app for one environment and returns its stack and synthesized JSON. */
+export function synthAzure(env: AzureEnvironment, options: { localState?: boolean } = {}): SynthesizedStack {
+  const app = Testing.app();
+  const [stack] = buildAzureApp(app, [env], options);
+  if (!stack) throw new Error(`no stack was built for ${env.name}`);
+  return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
+}
+
+/** Every resource of one Terraform type in a synthesized stack, by name. */
+export function resourcesOf(json: TerraformJson, type: string): Record<string, Record<string, unknown>> {
+  return json.resource?.[type] ?? {};
+}
