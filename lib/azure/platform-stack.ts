@@ -1,5 +1,14 @@
+import type { ApiManagement } from '@cdktf/provider-azurerm/lib/api-management';
+import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
+import type { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import type { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
+import type { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
+import type { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import type { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
+import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import type { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { Annotations, AzurermBackend, LocalBackend, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import {
@@ -10,6 +19,15 @@ import {
   platformTags,
   validateEnvironment,
 } from '../config';
+import { Api } from './api';
+import { Cluster } from './cluster';
+import { GpuPool } from './gpu-pool';
+import { Keys } from './keys';
+import { MlWorkspace } from './ml-workspace';
+import { Monitoring, PlatformAlerts } from './monitoring';
+import { Network } from './network';
+import { Registry } from './registry';
+import { Storage } from './storage';
 import { PlatformTags } from './tags';
 
 export interface PlatformStackProps {
@@ -35,6 +53,33 @@ export class PlatformStack extends TerraformStack {
   public readonly environment: AzureEnvironment;
   public readonly names: PlatformNames;
   public readonly resourceGroup: ResourceGroup;
+  /** VNet, subnets (incl. `gatewaySubnet` and the DNS resolver subnets), NAT and private DNS zones. */
+  public readonly network: Network;
+  /** Log Analytics workspace, Application Insights, action group and budget. */
+  public readonly monitoring: Monitoring;
+  /** Key Vault and the customer-managed keys. */
+  public readonly keys: Keys;
+  public readonly storage: Storage;
+  public readonly registry: Registry;
+  public readonly cluster: Cluster;
+  public readonly gpuPools: readonly GpuPool[];
+  public readonly mlWorkspace: MlWorkspace;
+  public readonly api: Api;
+  public readonly alerts: PlatformAlerts;
+
+  // Shortcuts for the hybrid link and delivery constructs.
+  public readonly virtualNetwork: VirtualNetwork;
+  /** `GatewaySubnet` for the VPN / ExpressRoute gateway. */
+  public readonly gatewaySubnet: Subnet;
+  public readonly dnsResolverInboundSubnet: Subnet;
+  public readonly dnsResolverOutboundSubnet: Subnet;
+  public readonly keyVault: KeyVault;
+  public readonly logAnalyticsWorkspace: LogAnalyticsWorkspace;
+  public readonly actionGroup: MonitorActionGroup;
+  public readonly kubernetesCluster: KubernetesCluster;
+  public readonly modelsContainer: StorageContainer;
+  public readonly containerRegistry: ContainerRegistry;
+  public readonly apiManagement: ApiManagement;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const env = props.environment;
@@ -84,6 +129,55 @@ export class PlatformStack extends TerraformStack {
       location: target.location,
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
+
+    const base = { environment: env, names: this.names, resourceGroup: this.resourceGroup };
+    this.network = new Network(this, 'network', base);
+    this.monitoring = new Monitoring(this, 'monitoring', base);
+    const wired = { ...base, network: this.network, monitoring: this.monitoring };
+    this.keys = new Keys(this, 'keys', wired);
+    this.storage = new Storage(this, 'storage', { ...wired, keys: this.keys });
+    this.registry = new Registry(this, 'registry', { ...wired, keys: this.keys });
+    this.cluster = new Cluster(this, 'cluster', {
+      ...wired,
+      registry: this.registry.registry,
+      storageAccount: this.storage.account,
+    });
+    this.gpuPools = env.kubernetes.gpuPools.map(
+      (pool) =>
+        new GpuPool(this, `gpu-pool-${pool.name}`, {
+          environment: env,
+          names: this.names,
+          cluster: this.cluster.cluster,
+          subnet: this.network.gpuSubnet,
+          pool,
+        }),
+    );
+    this.mlWorkspace = new MlWorkspace(this, 'ml-workspace', {
+      ...wired,
+      keyVault: this.keys.vault,
+      storageAccount: this.storage.account,
+      registry: this.registry.registry,
+    });
+    this.api = new Api(this, 'api', wired);
+    this.alerts = new PlatformAlerts(this, 'alerts', {
+      ...base,
+      monitoring: this.monitoring,
+      cluster: this.cluster.cluster,
+      gpuPools: this.gpuPools.map((p) => ({ config: p.config, nodePool: p.nodePool })),
+      apiManagement: this.api.apiManagement,
+    });
+
+    this.virtualNetwork = this.network.virtualNetwork;
+    this.gatewaySubnet = this.network.gatewaySubnet;
+    this.dnsResolverInboundSubnet = this.network.dnsResolverInboundSubnet;
+    this.dnsResolverOutboundSubnet = this.network.dnsResolverOutboundSubnet;
+    this.keyVault = this.keys.vault;
+    this.logAnalyticsWorkspace = this.monitoring.workspace;
+    this.actionGroup = this.monitoring.actionGroup;
+    this.kubernetesCluster = this.cluster.cluster;
+    this.modelsContainer = this.storage.modelsContainer;
+    this.containerRegistry = this.registry.registry;
+    this.apiManagement = this.api.apiManagement;
 
     PlatformTags.applyTo(this, platformTags(env));
   }

@@ -1,0 +1,103 @@
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
+import { KeyVaultKey } from '@cdktf/provider-azurerm/lib/key-vault-key';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { Construct } from 'constructs';
+import type { AzureEnvironment, PlatformNames } from '../config';
+import type { Monitoring } from './monitoring';
+import type { Network } from './network';
+import { privateEndpoint } from './private-endpoint';
+
+/** Soft-delete retention of the vault, days (the maximum, 7-90). */
+export const KEY_VAULT_SOFT_DELETE_DAYS = 90;
+
+/**
+ * Rotation of every platform key: rotate 30 days before a one-year expiry, notify 30 days before.
+ * Storage and the registry reference the versionless key id, so they follow rotations
+ * automatically (https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation).
+ */
+export const KEY_ROTATION = {
+  expireAfter: 'P1Y',
+  notifyBeforeExpiry: 'P30D',
+  automatic: { timeBeforeExpiry: 'P30D' },
+} as const;
+
+export type PlatformKeyPurpose = 'storage' | 'registry';
+
+export interface KeysProps {
+  readonly environment: AzureEnvironment;
+  readonly names: PlatformNames;
+  readonly resourceGroup: ResourceGroup;
+  readonly network: Network;
+  readonly monitoring: Monitoring;
+}
+
+/**
+ * The environment's Key Vault and customer-managed keys: Entra RBAC authorization (no access
+ * policies), purge protection, 90-day soft delete, no public network access (a private endpoint
+ * in the VNet), HSM-backed RSA 3072 keys with rotation, and audit logs to Log Analytics.
+ *
+ * With public access off, Terraform reaches the vault's data plane (to create keys) only from
+ * inside the VNet or through the hybrid link: run plans and applies from a runner there. The
+ * deploying principal gets Key Vault Crypto Officer on this vault to manage the keys.
+ */
+export class Keys extends Construct {
+  public readonly vault: KeyVault;
+  public readonly keys: Readonly<Record<PlatformKeyPurpose, KeyVaultKey>>;
+
+  constructor(scope: Construct, id: string, props: KeysProps) {
+    super(scope, id);
+    const { environment: env, names, resourceGroup, network, monitoring } = props;
+    const production = env.stage === 'production';
+    const location = env.target.location;
+
+    this.vault = new KeyVault(this, 'Resource', {
+      name: names.keyVault,
+      location,
+      resourceGroupName: resourceGroup.name,
+      tenantId: env.target.tenantId,
+      // Premium holds HSM-protected keys (RSA-HSM).
+      skuName: 'premium',
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: true,
+      softDeleteRetentionDays: KEY_VAULT_SOFT_DELETE_DAYS,
+      publicNetworkAccessEnabled: false,
+      networkAcls: { bypass: 'AzureServices', defaultAction: 'Deny' },
+      lifecycle: production ? { preventDestroy: true } : undefined,
+    });
+
+    privateEndpoint(this, 'private-endpoint', {
+      network,
+      names,
+      location,
+      resourceGroupName: resourceGroup.name,
+      purpose: 'kv',
+      targetId: this.vault.id,
+      subresource: 'vault',
+      dnsZones: ['vault'],
+    });
+
+    monitoring.sendDiagnostics(this, 'diagnostics', this.vault.id);
+
+    const deployer = new DataAzurermClientConfig(this, 'deployer', {});
+    const officer = new RoleAssignment(this, 'deployer-crypto-officer', {
+      scope: this.vault.id,
+      roleDefinitionName: 'Key Vault Crypto Officer',
+      principalId: deployer.objectId,
+    });
+
+    const key = (purpose: PlatformKeyPurpose) =>
+      new KeyVaultKey(this, `${purpose}-key`, {
+        name: `${purpose}-cmk`,
+        keyVaultId: this.vault.id,
+        keyType: 'RSA-HSM',
+        keySize: 3072,
+        keyOpts: ['wrapKey', 'unwrapKey'],
+        rotationPolicy: { ...KEY_ROTATION, automatic: { ...KEY_ROTATION.automatic } },
+        dependsOn: [officer],
+        lifecycle: production ? { preventDestroy: true } : undefined,
+      });
+    this.keys = { storage: key('storage'), registry: key('registry') };
+  }
+}

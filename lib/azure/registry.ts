@@ -1,0 +1,99 @@
+import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
+import { ContainerRegistryCacheRule } from '@cdktf/provider-azurerm/lib/container-registry-cache-rule';
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { Construct } from 'constructs';
+import type { AzureEnvironment, PlatformNames } from '../config';
+import type { Keys } from './keys';
+import type { Monitoring } from './monitoring';
+import type { Network } from './network';
+import { privateEndpoint } from './private-endpoint';
+
+/** Days untagged manifests are kept before the retention policy deletes them (0-365). */
+export const UNTAGGED_MANIFEST_RETENTION_DAYS = 30;
+
+export interface RegistryProps {
+  readonly environment: AzureEnvironment;
+  readonly names: PlatformNames;
+  readonly resourceGroup: ResourceGroup;
+  readonly network: Network;
+  readonly keys: Keys;
+  readonly monitoring: Monitoring;
+}
+
+/**
+ * The platform's container registry: Premium (private endpoints, zone redundancy, CMK and
+ * retention need it, https://learn.microsoft.com/azure/container-registry/container-registry-skus),
+ * no admin user, no anonymous pull, no public network access, encrypted with the vault's registry
+ * key through a user-assigned identity.
+ *
+ * For a network-isolated cluster (`network.natGateways: 0`) it also caches the AKS bootstrap
+ * images from MCR (`aks-managed-repository`), which the cluster pulls instead of the internet:
+ * https://learn.microsoft.com/azure/aks/network-isolated
+ */
+export class Registry extends Construct {
+  public readonly registry: ContainerRegistry;
+  public readonly identity: UserAssignedIdentity;
+
+  constructor(scope: Construct, id: string, props: RegistryProps) {
+    super(scope, id);
+    const { environment: env, names, resourceGroup, network, keys, monitoring } = props;
+    const location = env.target.location;
+    const rg = resourceGroup.name;
+    const production = env.stage === 'production';
+
+    this.identity = new UserAssignedIdentity(this, 'identity', {
+      name: names.azure('id', 'registry'),
+      location,
+      resourceGroupName: rg,
+    });
+    const cryptoUser = new RoleAssignment(this, 'identity-crypto-user', {
+      scope: keys.keys.registry.resourceVersionlessId,
+      roleDefinitionName: 'Key Vault Crypto Service Encryption User',
+      principalId: this.identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+
+    this.registry = new ContainerRegistry(this, 'Resource', {
+      name: names.containerRegistry,
+      location,
+      resourceGroupName: rg,
+      sku: 'Premium',
+      adminEnabled: false,
+      anonymousPullEnabled: false,
+      publicNetworkAccessEnabled: false,
+      networkRuleBypassOption: 'AzureServices',
+      exportPolicyEnabled: false,
+      dataEndpointEnabled: true,
+      zoneRedundancyEnabled: true,
+      retentionPolicyInDays: UNTAGGED_MANIFEST_RETENTION_DAYS,
+      identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
+      encryption: [{ keyVaultKeyId: keys.keys.registry.versionlessId, identityClientId: this.identity.clientId }],
+      dependsOn: [cryptoUser],
+      lifecycle: production ? { preventDestroy: true } : undefined,
+    });
+
+    privateEndpoint(this, 'private-endpoint', {
+      network,
+      names,
+      location,
+      resourceGroupName: rg,
+      purpose: 'cr',
+      targetId: this.registry.id,
+      subresource: 'registry',
+      dnsZones: ['registry'],
+    });
+
+    if (env.network.natGateways === 0) {
+      new ContainerRegistryCacheRule(this, 'aks-bootstrap-cache', {
+        name: 'aks-managed-mcr',
+        containerRegistryId: this.registry.id,
+        sourceRepo: 'mcr.microsoft.com/*',
+        targetRepo: 'aks-managed-repository/*',
+      });
+    }
+
+    monitoring.sendDiagnostics(this, 'diagnostics', this.registry.id);
+  }
+}

@@ -1,0 +1,147 @@
+import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
+import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
+import { StorageManagementPolicy } from '@cdktf/provider-azurerm/lib/storage-management-policy';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import { Construct } from 'constructs';
+import type { AzureEnvironment, DataZone, PlatformNames } from '../config';
+import type { Keys } from './keys';
+import type { Monitoring } from './monitoring';
+import type { Network } from './network';
+import { privateEndpoint } from './private-endpoint';
+
+export interface StorageProps {
+  readonly environment: AzureEnvironment;
+  readonly names: PlatformNames;
+  readonly resourceGroup: ResourceGroup;
+  readonly network: Network;
+  readonly keys: Keys;
+  readonly monitoring: Monitoring;
+}
+
+/**
+ * The platform's data lake: one ADLS Gen2 account (hierarchical namespace) with a container per
+ * data zone, encrypted with the vault's storage key through a user-assigned identity, reachable
+ * only through private endpoints (blob and dfs), Entra ID only (no shared keys, no public blobs),
+ * versioned with soft delete, and tiered by a lifecycle policy.
+ *
+ * Replication is ZRS, GZRS in production. Those replication types have no archive tier
+ * (https://learn.microsoft.com/azure/storage/blobs/access-tiers-overview#archive-access-tier), so
+ * `lifecycle.archiveAfterDays` moves blobs to the cold tier, the coldest online tier they allow.
+ */
+export class Storage extends Construct {
+  public readonly account: StorageAccount;
+  public readonly identity: UserAssignedIdentity;
+  public readonly containers: Readonly<Partial<Record<DataZone, StorageContainer>>>;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const { environment: env, names, resourceGroup, network, keys, monitoring } = props;
+    const production = env.stage === 'production';
+    const location = env.target.location;
+    const rg = resourceGroup.name;
+    const lifecycle = env.storage.lifecycle;
+
+    this.identity = new UserAssignedIdentity(this, 'identity', {
+      name: names.azure('id', 'storage'),
+      location,
+      resourceGroupName: rg,
+    });
+    const cryptoUser = new RoleAssignment(this, 'identity-crypto-user', {
+      scope: keys.keys.storage.resourceVersionlessId,
+      roleDefinitionName: 'Key Vault Crypto Service Encryption User',
+      principalId: this.identity.principalId,
+      principalType: 'ServicePrincipal',
+    });
+
+    this.account = new StorageAccount(this, 'Resource', {
+      name: names.storageAccount,
+      location,
+      resourceGroupName: rg,
+      accountKind: 'StorageV2',
+      accountTier: 'Standard',
+      accountReplicationType: production ? 'GZRS' : 'ZRS',
+      isHnsEnabled: true,
+      minTlsVersion: 'TLS1_2',
+      httpsTrafficOnlyEnabled: true,
+      allowNestedItemsToBePublic: false,
+      sharedAccessKeyEnabled: false,
+      defaultToOauthAuthentication: true,
+      publicNetworkAccessEnabled: false,
+      crossTenantReplicationEnabled: false,
+      infrastructureEncryptionEnabled: true,
+      localUserEnabled: false,
+      sftpEnabled: false,
+      allowedCopyScope: 'PrivateLink',
+      networkRules: { defaultAction: 'Deny', bypass: ['AzureServices'] },
+      identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
+      customerManagedKey: {
+        keyVaultKeyId: keys.keys.storage.versionlessId,
+        userAssignedIdentityId: this.identity.id,
+      },
+      blobProperties: {
+        // Blob versioning is not available with a hierarchical namespace, so noncurrent data is
+        // protected by soft delete of blobs and containers for the configured days.
+        deleteRetentionPolicy: { days: lifecycle.noncurrentVersionDays },
+        containerDeleteRetentionPolicy: { days: lifecycle.noncurrentVersionDays },
+      },
+      dependsOn: [cryptoUser],
+      lifecycle: production ? { preventDestroy: true } : undefined,
+    });
+
+    const containers: Partial<Record<DataZone, StorageContainer>> = {};
+    for (const zone of env.storage.zones) {
+      containers[zone] = new StorageContainer(this, `container-${zone}`, {
+        name: zone,
+        storageAccountId: this.account.id,
+        containerAccessType: 'private',
+      });
+    }
+    this.containers = containers;
+
+    new StorageManagementPolicy(this, 'lifecycle', {
+      storageAccountId: this.account.id,
+      rule: [
+        {
+          name: 'tiering',
+          enabled: true,
+          filters: { blobTypes: ['blockBlob'] },
+          actions: {
+            baseBlob: {
+              tierToCoolAfterDaysSinceModificationGreaterThan: lifecycle.coolAfterDays,
+              ...(lifecycle.archiveAfterDays === undefined
+                ? {}
+                : { tierToColdAfterDaysSinceModificationGreaterThan: lifecycle.archiveAfterDays }),
+            },
+          },
+        },
+      ],
+    });
+
+    for (const [sub, zone] of [
+      ['blob', 'blob'],
+      ['dfs', 'dfs'],
+    ] as const) {
+      privateEndpoint(this, `private-endpoint-${sub}`, {
+        network,
+        names,
+        location,
+        resourceGroupName: rg,
+        purpose: `st-${sub}`,
+        targetId: this.account.id,
+        subresource: sub,
+        dnsZones: [zone],
+      });
+    }
+
+    monitoring.sendDiagnostics(this, 'blob-diagnostics', `${this.account.id}/blobServices/default`);
+  }
+
+  /** The `models` container, which serving reads from; validation requires the zone. */
+  get modelsContainer(): StorageContainer {
+    const models = this.containers.models;
+    if (!models) throw new Error("storage.zones has no 'models' zone; model serving needs it");
+    return models;
+  }
+}
