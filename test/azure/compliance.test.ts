@@ -160,14 +160,14 @@ describe('Azure compliance rule set', () => {
   });
 
   it('reports a subnet without a network security group', () => {
-    const json = structuredClone(production) as { resource: Record<string, Record<string, unknown>> };
+    const json = structuredClone(production) as { resource: Record<string, Record<string, Record<string, unknown>>> };
     json.resource.azurerm_subnet_network_security_group_association = {};
     const ids = checkCompliance(json, prod).map((f) => f.ruleId);
     expect(ids).toContain('AZ-STACK-01');
   });
 
   it('reports a service without a diagnostic setting or a private endpoint', () => {
-    const json = structuredClone(production) as { resource: Record<string, Record<string, unknown>> };
+    const json = structuredClone(production) as { resource: Record<string, Record<string, Record<string, unknown>>> };
     json.resource.azurerm_monitor_diagnostic_setting = {};
     json.resource.azurerm_private_endpoint = {};
     const ids = checkCompliance(json, prod).map((f) => f.ruleId);
