@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { fixtures, resourcesOf, synthAzure, vary } from '../util';
+
+describe('Storage', () => {
+  const { json } = synthAzure(fixtures.azureProduction);
+  const account = () => Object.values(resourcesOf(json, 'azurerm_storage_account'))[0];
+
+  it('creates a private ADLS Gen2 account with Entra-only access, GZRS and prevent_destroy in production', () => {
+    expect(account()).toMatchObject({
+      is_hns_enabled: true,
+      min_tls_version: 'TLS1_2',
+      https_traffic_only_enabled: true,
+      allow_nested_items_to_be_public: false,
+      shared_access_key_enabled: false,
+      public_network_access_enabled: false,
+      account_replication_type: 'GZRS',
+      lifecycle: { prevent_destroy: true },
+    });
+    const staging = Object.values(resourcesOf(synthAzure(fixtures.azureStaging).json, 'azurerm_storage_account'))[0];
+    expect(staging?.account_replication_type).toBe('ZRS');
+  });
+
+  it('encrypts with the storage key through a user-assigned identity that holds the crypto role', () => {
+    expect(account()?.customer_managed_key).toEqual({
+      key_vault_key_id: expect.stringContaining('versionless_id'),
+      user_assigned_identity_id: expect.stringContaining('azurerm_user_assigned_identity.'),
+    });
+    const roles = Object.values(resourcesOf(json, 'azurerm_role_assignment')).map((r) => r.role_definition_name);
+    expect(roles).toContain('Key Vault Crypto Service Encryption User');
+  });
+
+  it('creates one container per data zone', () => {
+    const zones = vary(fixtures.azureStaging, (d) => (d.storage.zones = ['models', 'artifacts']));
+    const names = Object.values(resourcesOf(synthAzure(zones).json, 'azurerm_storage_container')).map((c) => c.name);
+    expect(names.sort()).toEqual(['artifacts', 'models']);
+  });
+
+  it('keeps deleted data for noncurrentVersionDays and tiers by the configured lifecycle', () => {
+    expect(account()?.blob_properties).toMatchObject({
+      delete_retention_policy: { days: 90 },
+      container_delete_retention_policy: { days: 90 },
+    });
+    const policy = Object.values(resourcesOf(json, 'azurerm_storage_management_policy'))[0];
+    expect(policy?.rule).toEqual([
+      expect.objectContaining({
+        actions: {
+          base_blob: {
+            tier_to_cool_after_days_since_modification_greater_than: 60,
+            tier_to_cold_after_days_since_modification_greater_than: 180,
+          },
+        },
+      }),
+    ]);
+  });
+
+  it('adds blob and dfs private endpoints', () => {
+    const subresources = Object.values(resourcesOf(json, 'azurerm_private_endpoint')).flatMap(
+      (e) => (e.private_service_connection as { subresource_names: string[] }).subresource_names,
+    );
+    expect(subresources).toEqual(expect.arrayContaining(['blob', 'dfs']));
+  });
+});
