@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { modelsApiPolicy, parseApimSku } from '../../lib/azure/api';
+import { fixtures, resourcesOf, synthAzure } from '../util';
+
+describe('Api', () => {
+  const { json, stack } = synthAzure(fixtures.azureProduction);
+
+  it('runs API Management in internal VNet mode with TLS 1.2+ and no weak ciphers', () => {
+    const apim = Object.values(resourcesOf(json, 'azurerm_api_management'))[0];
+    expect(apim).toMatchObject({
+      sku_name: 'Premium_1',
+      virtual_network_type: 'Internal',
+      virtual_network_configuration: { subnet_id: expect.stringContaining('apim-subnet') },
+      security: {
+        frontend_ssl30_enabled: false,
+        frontend_tls10_enabled: false,
+        frontend_tls11_enabled: false,
+        backend_tls11_enabled: false,
+        triple_des_ciphers_enabled: false,
+      },
+    });
+    // Premium_1 cannot spread one unit over three zones.
+    expect(apim?.zones).toBeUndefined();
+    expect(parseApimSku('Premium_3')).toEqual({ name: 'Premium', capacity: 3 });
+  });
+
+  it('points the inference backend at the reserved internal load balancer address', () => {
+    expect(Object.values(resourcesOf(json, 'azurerm_api_management_backend'))).toEqual([
+      expect.objectContaining({ name: 'inference', url: `https://${stack.network.inferenceIngressIp}/` }),
+    ]);
+  });
+
+  it('requires a subscription and applies rate limits and Entra ID validation in iam mode', () => {
+    expect(Object.values(resourcesOf(json, 'azurerm_api_management_api'))).toEqual([
+      expect.objectContaining({ name: 'models', subscription_required: true, protocols: ['https'] }),
+    ]);
+    const policy = String(Object.values(resourcesOf(json, 'azurerm_api_management_api_policy'))[0]?.xml_content);
+    expect(policy).toContain('<validate-azure-ad-token tenant-id="99999999-9999-9999-9999-999999999999"');
+    expect(policy).toContain('<rate-limit-by-key calls="1000" renewal-period="1"');
+    expect(policy).toContain('<rate-limit-by-key calls="30000" renewal-period="60"');
+    expect(policy).not.toContain('quota-by-key');
+  });
+
+  it('adds a daily quota and no token validation in api-key mode', () => {
+    const policy = modelsApiPolicy(fixtures.azureStaging.api, 'tenant', 'api://x');
+    expect(policy).toContain('<quota-by-key calls="100000" renewal-period="86400"');
+    expect(policy).not.toContain('validate-azure-ad-token');
+  });
+
+  it('logs the API to Application Insights', () => {
+    expect(Object.values(resourcesOf(json, 'azurerm_api_management_api_diagnostic'))).toEqual([
+      expect.objectContaining({ identifier: 'applicationinsights', always_log_errors: true }),
+    ]);
+  });
+});

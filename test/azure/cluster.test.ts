@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { dnsServiceIp } from '../../lib/azure/cluster';
+import { fixtures, resourcesOf, synthAzure, vary } from '../util';
+
+describe('Cluster', () => {
+  const { json } = synthAzure(fixtures.azureProduction);
+  const cluster = (j = json) => Object.values(resourcesOf(j, 'azurerm_kubernetes_cluster'))[0];
+
+  it('creates a private cluster with Entra ID, Azure RBAC and no local accounts', () => {
+    expect(cluster()).toMatchObject({
+      private_cluster_enabled: true,
+      private_cluster_public_fqdn_enabled: false,
+      local_account_disabled: true,
+      azure_active_directory_role_based_access_control: {
+        azure_rbac_enabled: true,
+        tenant_id: fixtures.azureProduction.target.tenantId,
+      },
+      sku_tier: 'Standard',
+    });
+    expect(cluster(synthAzure(fixtures.azureStaging).json)?.sku_tier).toBe('Free');
+  });
+
+  it('uses a public API limited to apiAllowedCidrs when they are set', () => {
+    const open = vary(fixtures.azureStaging, (d) => (d.kubernetes.apiAllowedCidrs = ['203.0.113.0/24']));
+    const c = cluster(synthAzure(open).json);
+    expect(c?.private_cluster_enabled).toBeUndefined();
+    expect(c?.api_server_access_profile).toEqual({ authorized_ip_ranges: ['203.0.113.0/24'] });
+  });
+
+  it('runs Azure CNI Overlay with Cilium and the NAT gateway, or no egress when natGateways is 0', () => {
+    expect(cluster()?.network_profile).toMatchObject({
+      network_plugin: 'azure',
+      network_plugin_mode: 'overlay',
+      network_policy: 'cilium',
+      pod_cidr: '100.64.0.0/16',
+      service_cidr: '172.20.0.0/16',
+      dns_service_ip: '172.20.0.10',
+      outbound_type: 'userAssignedNATGateway',
+    });
+    const isolated = cluster(synthAzure(vary(fixtures.azureStaging, (d) => (d.network.natGateways = 0))).json);
+    expect(isolated?.network_profile).toMatchObject({ outbound_type: 'none' });
+    expect(isolated?.bootstrap_profile).toMatchObject({ artifact_source: 'Cache' });
+  });
+
+  it('throws when the service CIDR is not a CIDR', () => {
+    expect(() => dnsServiceIp('172.20.0.0')).toThrow(/serviceCidr/);
+  });
+
+  it('turns on workload identity, the CSI secrets driver, Container Insights, Azure Policy and auto-upgrades', () => {
+    expect(cluster()).toMatchObject({
+      oidc_issuer_enabled: true,
+      workload_identity_enabled: true,
+      key_vault_secrets_provider: { secret_rotation_enabled: true },
+      oms_agent: { msi_auth_for_monitoring_enabled: true },
+      azure_policy_enabled: true,
+      automatic_upgrade_channel: 'patch',
+      node_os_upgrade_channel: 'NodeImage',
+    });
+  });
+
+  it('spreads the system pool over zones for critical add-ons only, with host encryption', () => {
+    expect(cluster()?.default_node_pool).toMatchObject({
+      zones: ['1', '2', '3'],
+      only_critical_addons_enabled: true,
+      host_encryption_enabled: true,
+      min_count: 3,
+      max_count: 6,
+    });
+  });
+
+  it('federates the model-serving identity with the cluster issuer and lets it read the models container', () => {
+    expect(Object.values(resourcesOf(json, 'azurerm_federated_identity_credential'))).toEqual([
+      expect.objectContaining({
+        subject: 'system:serviceaccount:model-serving:model-server',
+        issuer: expect.stringContaining('oidc_issuer_url'),
+        audience: ['api://AzureADTokenExchange'],
+      }),
+    ]);
+    expect(Object.values(resourcesOf(json, 'azurerm_role_assignment'))).toContainEqual(
+      expect.objectContaining({
+        role_definition_name: 'Storage Blob Data Reader',
+        scope: expect.stringMatching(/\/blobServices\/default\/containers\/models$/),
+      }),
+    );
+  });
+});
