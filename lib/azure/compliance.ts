@@ -357,6 +357,15 @@ export const RULES: readonly ComplianceRule[] = [
     'Telemetry goes to the workspace, with Entra ID ingestion only.',
     (r) => typeof r.workspace_id === 'string' && r.local_authentication_disabled === true,
   ),
+  rule(
+    'AZ-LOG-05',
+    'azurerm_monitor_scheduled_query_rules_alert_v2',
+    'Every log alert notifies the on-call action group.',
+    (r) => {
+      const groups = block(r, 'action')?.action_groups;
+      return Array.isArray(groups) && groups.length > 0;
+    },
+  ),
   rule('AZ-LOG-03', 'azurerm_monitor_metric_alert', 'Every alert notifies the on-call action group.', (r) =>
     blocks(r, 'action').some((a) => typeof a.action_group_id === 'string'),
   ),

@@ -7,6 +7,7 @@ import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { MonitorDiagnosticSetting } from '@cdktf/provider-azurerm/lib/monitor-diagnostic-setting';
 import { MonitorMetricAlert } from '@cdktf/provider-azurerm/lib/monitor-metric-alert';
+import { MonitorScheduledQueryRulesAlertV2 } from '@cdktf/provider-azurerm/lib/monitor-scheduled-query-rules-alert-v2';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, GpuPoolConfig, PlatformNames } from '../config';
@@ -139,6 +140,8 @@ export interface PlatformAlertsProps {
  */
 export class PlatformAlerts extends Construct {
   public readonly alerts: MonitorMetricAlert[] = [];
+  /** Log alerts over Container Insights data, one per GPU pool. */
+  public readonly logAlerts: MonitorScheduledQueryRulesAlertV2[] = [];
 
   constructor(scope: Construct, id: string, props: PlatformAlertsProps) {
     super(scope, id);
@@ -171,19 +174,36 @@ export class PlatformAlerts extends Construct {
       ],
     });
 
-    for (const { config, nodePool } of props.gpuPools) {
-      alert(
-        `gpu-${config.name}-at-max`,
-        `GPU pool ${config.name} is at its maximum of ${config.maxNodes} nodes`,
-        cluster.id,
-        {
-          metricNamespace: 'Microsoft.ContainerService/managedClusters',
-          metricName: 'kube_node_status_allocatable_cpu_cores',
-          aggregation: 'Count',
-          operator: 'GreaterThanOrEqual',
-          threshold: config.maxNodes,
-          dimension: [{ name: 'node', operator: 'StartsWith', values: [`aks-${nodePool.name}-`] }],
-        },
+    // "Pool at max" counts nodes per pool from Container Insights: platform metrics carry no node
+    // pool dimension, so a metric alert cannot count a pool's nodes.
+    for (const { config } of props.gpuPools) {
+      const query = [
+        'KubeNodeInventory',
+        `| where ClusterName == '${names.aksCluster}'`,
+        `| where Labels has '"agentpool":"${names.nodePool(config.name)}"'`,
+        '| summarize nodes = dcount(Computer)',
+      ].join('\n');
+      this.logAlerts.push(
+        new MonitorScheduledQueryRulesAlertV2(this, `gpu-${config.name}-at-max`, {
+          name: names.azure('alert', `gpu-${config.name}-at-max`),
+          resourceGroupName: resourceGroup.name,
+          location: props.environment.target.location,
+          description: `GPU pool ${config.name} is at its maximum of ${config.maxNodes} nodes`,
+          scopes: [monitoring.workspace.id],
+          severity: 2,
+          evaluationFrequency: 'PT5M',
+          windowDuration: 'PT15M',
+          criteria: [
+            {
+              query,
+              metricMeasureColumn: 'nodes',
+              timeAggregationMethod: 'Maximum',
+              operator: 'GreaterThanOrEqual',
+              threshold: config.maxNodes,
+            },
+          ],
+          action: { actionGroups: [monitoring.actionGroup.id] },
+        }),
       );
     }
 

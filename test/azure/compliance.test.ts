@@ -108,6 +108,7 @@ const BAD: Record<string, () => TfResource> = {
   'AZ-LOG-01': () => broken('azurerm_log_analytics_workspace', (r) => (r.local_authentication_enabled = true)),
   'AZ-LOG-02': () => broken('azurerm_application_insights', (r) => delete r.workspace_id),
   'AZ-LOG-03': () => broken('azurerm_monitor_metric_alert', (r) => (r.action = [])),
+  'AZ-LOG-05': () => broken('azurerm_monitor_scheduled_query_rules_alert_v2', (r) => delete r.action),
   'AZ-LOG-04': () => broken('azurerm_monitor_diagnostic_setting', (r) => (r.enabled_log = [])),
 };
 

@@ -19,16 +19,31 @@ describe('Monitoring', () => {
     expect(group?.email_receiver).toEqual([expect.objectContaining({ email_address: 'mlops-oncall@example.com' })]);
   });
 
-  it('alerts on not-ready nodes, each GPU pool at max, APIM 5xx and latency', () => {
+  it('alerts on not-ready nodes, APIM 5xx and latency, and on each GPU pool at max (a log alert)', () => {
     const names = Object.values(resourcesOf(json, 'azurerm_monitor_metric_alert')).map((a) => a.name);
     expect(names.sort()).toEqual(
       [
         'alert-mlops-az-production-aks-nodes-not-ready',
         'alert-mlops-az-production-apim-5xx',
         'alert-mlops-az-production-apim-latency',
-        'alert-mlops-az-production-gpu-infer-at-max',
-        'alert-mlops-az-production-gpu-train-at-max',
       ].sort(),
+    );
+    const gpu = Object.values(resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+    expect(gpu.map((a) => a.name).sort()).toEqual([
+      'alert-mlops-az-production-gpu-infer-at-max',
+      'alert-mlops-az-production-gpu-train-at-max',
+    ]);
+    expect(gpu).toContainEqual(
+      expect.objectContaining({
+        criteria: [
+          expect.objectContaining({
+            threshold: 16,
+            operator: 'GreaterThanOrEqual',
+            query: expect.stringContaining('"agentpool":"infer"'),
+          }),
+        ],
+        action: { action_groups: [expect.stringContaining('azurerm_monitor_action_group.')] },
+      }),
     );
   });
 
