@@ -214,7 +214,12 @@ export class Network extends Construct {
     this.privateEndpointSubnet = subnet('private-endpoint-subnet', 'snet-private-endpoints', 'privateEndpoints', {
       privateEndpointNetworkPolicies: 'Enabled',
     });
-    this.apimSubnet = subnet('apim-subnet', 'snet-apim', 'apim');
+    // API Management reaches its own dependencies (Storage, SQL, Key Vault, Event Hubs) over the
+    // Azure backbone through service endpoints:
+    // https://learn.microsoft.com/azure/api-management/virtual-network-reference#force-tunnel-traffic-to-on-premises-firewall-using-expressroute-or-network-virtual-appliance
+    this.apimSubnet = subnet('apim-subnet', 'snet-apim', 'apim', {
+      serviceEndpoints: ['Microsoft.Storage', 'Microsoft.Sql', 'Microsoft.KeyVault', 'Microsoft.EventHub'],
+    });
     this.gatewaySubnet = subnet('gateway-subnet', 'GatewaySubnet', 'gateway', { defaultOutboundAccessEnabled: true });
     this.dnsResolverInboundSubnet = subnet('dns-resolver-inbound-subnet', 'snet-dns-inbound', 'dnsResolverInbound', {
       delegation: resolverDelegation,
@@ -290,15 +295,24 @@ export class Network extends Construct {
         natGatewayId: this.natGateway.id,
         publicIpAddressId: ip.id,
       });
+      // API Management also needs Entra ID (token validation keys) and Azure Monitor, which have
+      // no service endpoints, so its subnet leaves through the NAT gateway too.
       for (const [sid, target] of [
         ['system', this.systemSubnet],
         ['gpu', this.gpuSubnet],
+        ['apim', this.apimSubnet],
       ] as const) {
         new SubnetNatGatewayAssociation(this, `${sid}-nat-association`, {
           subnetId: target.id,
           natGatewayId: this.natGateway.id,
         });
       }
+    }
+
+    if (env.network.natGateways === 0) {
+      Annotations.of(this).addWarning(
+        'network.natGateways is 0: API Management reaches Entra ID and Azure Monitor only if the hybrid link (or a firewall) routes 0.0.0.0/0 for snet-apim',
+      );
     }
 
     const zones = {} as Record<PrivateDnsZoneKey, PrivateDnsZone>;

@@ -62,10 +62,12 @@ describe('Network', () => {
     expect(fromInternet.every((r) => r.access === 'Deny')).toBe(true);
   });
 
-  it('creates a NAT gateway for the node subnets only when natGateways > 0', () => {
-    expect(Object.keys(resourcesOf(json, 'azurerm_subnet_nat_gateway_association'))).toHaveLength(2);
-    const isolated = synthAzure(vary(fixtures.azureStaging, (d) => (d.network.natGateways = 0))).json;
-    expect(resourcesOf(isolated, 'azurerm_nat_gateway')).toEqual({});
+  it('creates a NAT gateway for the node and APIM subnets only when natGateways > 0', () => {
+    expect(Object.keys(resourcesOf(json, 'azurerm_subnet_nat_gateway_association'))).toHaveLength(3);
+    const isolated = synthAzure(vary(fixtures.azureStaging, (d) => (d.network.natGateways = 0)));
+    expect(resourcesOf(isolated.json, 'azurerm_nat_gateway')).toEqual({});
+    const warnings = isolated.stack.network.node.metadata.map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes('natGateways is 0'))).toBe(true);
   });
 
   it('creates and links a private DNS zone for every private endpoint service', () => {
