@@ -75,6 +75,34 @@ describe('PlatformStack', () => {
     expect(warnings.some((w) => w.includes('api.apimSku'))).toBe(true);
   });
 
+  it('exposes what the hybrid link and delivery constructs need', () => {
+    // GIVEN a synthesized production stack WHEN its members are read THEN they are the resources
+    const { stack } = synthAzure(fixtures.azureProduction);
+    expect(stack.gatewaySubnet.nameInput).toBe('GatewaySubnet');
+    expect(stack.dnsResolverInboundSubnet.addressPrefixesInput).toEqual([stack.network.plan.dnsResolverInbound]);
+    expect(stack.dnsResolverOutboundSubnet.addressPrefixesInput).toEqual([stack.network.plan.dnsResolverOutbound]);
+    expect(stack.virtualNetwork.addressSpaceInput).toEqual(['10.50.0.0/16']);
+    expect(stack.keyVault.nameInput).toBe(stack.names.keyVault);
+    expect(stack.logAnalyticsWorkspace.nameInput).toBe(stack.names.logAnalyticsWorkspace);
+    expect(stack.actionGroup.shortNameInput).toBe('mlopsoncall');
+    expect(stack.kubernetesCluster.nameInput).toBe(stack.names.aksCluster);
+    expect(stack.modelsContainer.nameInput).toBe('models');
+    expect(stack.containerRegistry.nameInput).toBe(stack.names.containerRegistry);
+    expect(stack.apiManagement.nameInput).toBe(stack.names.apiManagement);
+    expect(stack.gpuPools.map((p) => p.config.name)).toEqual(['infer', 'train']);
+  });
+
+  it('tags every taggable resource with the platform tags', () => {
+    const { json } = synthAzure(fixtures.azureStaging);
+    const untagged = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
+      Object.entries(byName)
+        .filter(([, r]) => 'tags' in r && (r.tags as Record<string, string>).project !== 'mlops')
+        .map(([name]) => `${type}.${name}`),
+    );
+    expect(untagged).toEqual([]);
+    expect(Object.values(resourcesOf(json, 'azurerm_storage_account'))[0]?.tags).toMatchObject({ stage: 'staging' });
+  });
+
   it('skips environments of other clouds', () => {
     expect(buildAzureApp(Testing.app(), [fixtures.awsStaging])).toEqual([]);
   });
