@@ -13,12 +13,14 @@ import { Construct } from 'constructs';
 import type { AzureEnvironment, GpuPoolConfig, PlatformNames } from '../config';
 
 /**
- * First day of the budget period. Consumption budgets need a start date on the first of a month,
- * not in the past when created by some API versions, and Terraform replaces the budget when it
- * changes: a fixed date keeps synthesis deterministic (never "today")
- * (https://learn.microsoft.com/rest/api/consumption/budgets/create-or-update).
+ * First day of the budget period: a fixed first-of-month date, never "today", so synthesis stays
+ * deterministic. Azure accepts a start date up to twelve months ahead, or in the past only within
+ * the current time grain (month)
+ * (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/consumption_budget_resource_group#start_date):
+ * set it to the first of the coming month before an environment's first deploy. Later changes are
+ * ignored (`ignore_changes`), because a new start date would replace the budget.
  */
-export const BUDGET_START_DATE = '2026-01-01T00:00:00Z';
+export const BUDGET_START_DATE = '2026-12-01T00:00:00Z';
 
 /** Default budget notification thresholds, percent. */
 export const DEFAULT_BUDGET_THRESHOLDS: readonly number[] = [80, 100];
@@ -87,6 +89,7 @@ export class Monitoring extends Construct {
       amount: monitoring.monthlyBudgetUsd,
       timeGrain: 'Monthly',
       timePeriod: { startDate: BUDGET_START_DATE },
+      lifecycle: { ignoreChanges: ['time_period'] },
       notification: thresholds.flatMap((threshold) =>
         (['Actual', 'Forecasted'] as const).map((thresholdType) => ({
           enabled: true,
