@@ -168,6 +168,8 @@ export class Cluster extends Construct {
         nodePublicIpEnabled: false,
         upgradeSettings: { maxSurge: '33%' },
       },
+      // The autoscaler owns the system pool's node count after creation.
+      lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
       dependsOn: [operator, networkContributor, acrPull, ...(network.natGateway ? [network.natGateway] : [])],
     });
 

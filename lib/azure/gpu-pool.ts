@@ -63,6 +63,8 @@ export class GpuPool extends Construct {
         'mlops.platform/accelerator': pool.accelerator,
         'mlops.platform/capacity': pool.capacity,
       },
+      // The autoscaler owns the node count after creation.
+      lifecycle: { ignoreChanges: ['node_count'] },
       ...(spot ? { priority: 'Spot', evictionPolicy: 'Delete', spotMaxPrice: -1 } : { priority: 'Regular' }),
     });
   }

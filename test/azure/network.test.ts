@@ -76,3 +76,11 @@ describe('Network', () => {
     expect(Object.keys(resourcesOf(json, 'azurerm_private_dns_zone_virtual_network_link'))).toHaveLength(zones.length);
   });
 });
+
+describe('Network warnings', () => {
+  it('warns that one NAT gateway is used when more are configured', () => {
+    const { stack } = synthAzure(vary(fixtures.azureStaging, (d) => (d.network.natGateways = 2)));
+    const warnings = stack.network.node.metadata.map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes('natGateways is 2'))).toBe(true);
+  });
+});

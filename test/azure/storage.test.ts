@@ -1,4 +1,11 @@
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
+import { Keys } from '../../lib/azure/keys';
+import { Monitoring } from '../../lib/azure/monitoring';
+import { Network } from '../../lib/azure/network';
+import { Storage } from '../../lib/azure/storage';
+import { PlatformNames } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Storage', () => {
@@ -58,5 +65,23 @@ describe('Storage', () => {
       (e) => (e.private_service_connection as { subresource_names: string[] }).subresource_names,
     );
     expect(subresources).toEqual(expect.arrayContaining(['blob', 'dfs']));
+  });
+});
+
+describe('Storage.modelsContainer', () => {
+  it('throws when the environment has no models zone', () => {
+    // GIVEN a Storage construct built for zones without `models`
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    const env = vary(fixtures.azureStaging, (d) => (d.storage.zones = ['raw']));
+    const names = new PlatformNames(env);
+    const resourceGroup = new ResourceGroup(stack, 'rg', { name: names.resourceGroup, location: 'westeurope' });
+    const base = { environment: env, names, resourceGroup };
+    const network = new Network(stack, 'network', base);
+    const monitoring = new Monitoring(stack, 'monitoring', base);
+    const keys = new Keys(stack, 'keys', { ...base, network, monitoring });
+    const storage = new Storage(stack, 'storage', { ...base, network, monitoring, keys });
+    // WHEN the models container is asked for THEN it says what is missing
+    expect(() => storage.modelsContainer).toThrow(/no 'models' zone/);
   });
 });
