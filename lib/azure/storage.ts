@@ -81,8 +81,10 @@ export class Storage extends Construct {
         userAssignedIdentityId: this.identity.id,
       },
       blobProperties: {
-        // Blob versioning is not available with a hierarchical namespace, so noncurrent data is
-        // protected by soft delete of blobs and containers for the configured days.
+        // Blob versioning is not supported with a hierarchical namespace and azurerm rejects it
+        // (https://learn.microsoft.com/azure/storage/blobs/versioning-overview, provider PR
+        // hashicorp/terraform-provider-azurerm#19418), so deleted and overwritten data is
+        // protected by soft delete of blobs and containers for `noncurrentVersionDays`.
         deleteRetentionPolicy: { days: lifecycle.noncurrentVersionDays },
         containerDeleteRetentionPolicy: { days: lifecycle.noncurrentVersionDays },
       },
