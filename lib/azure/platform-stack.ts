@@ -21,6 +21,7 @@ import {
 } from '../config';
 import { Api } from './api';
 import { Cluster } from './cluster';
+import { checkCompliance, type TerraformStackJson } from './compliance';
 import { GpuPool } from './gpu-pool';
 import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
@@ -180,5 +181,14 @@ export class PlatformStack extends TerraformStack {
     this.apiManagement = this.api.apiManagement;
 
     PlatformTags.applyTo(this, platformTags(env));
+
+    // The compliance rule set runs at every synth (after aspects), as cdk-nag does on AWS: a
+    // finding fails `cdktf synth` with the rule id, the resource and the rationale.
+    this.node.addValidation({
+      validate: () =>
+        checkCompliance(this.toTerraform() as TerraformStackJson, { production }).map(
+          (f) => `${f.ruleId} ${f.address}: ${f.message}`,
+        ),
+    });
   }
 }

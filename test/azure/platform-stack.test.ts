@@ -103,6 +103,19 @@ describe('PlatformStack', () => {
     expect(Object.values(resourcesOf(json, 'azurerm_storage_account'))[0]?.tags).toMatchObject({ stage: 'staging' });
   });
 
+  it('runs the compliance rule set at synth and passes the shipped environment', () => {
+    const { stack } = synthAzure(fixtures.azureProduction);
+    expect(() => stack.runAllValidations()).not.toThrow();
+  });
+
+  it('throws at synth when a resource breaks a compliance rule', () => {
+    // GIVEN a stack whose key vault lost purge protection after construction
+    const { stack } = synthAzure(fixtures.azureProduction);
+    stack.keyVault.purgeProtectionEnabled = false;
+    // WHEN validations run (as `cdktf synth` does) THEN the finding names rule and resource
+    expect(() => stack.runAllValidations()).toThrow(/AZ-KV-02 azurerm_key_vault\./);
+  });
+
   it('skips environments of other clouds', () => {
     expect(buildAzureApp(Testing.app(), [fixtures.awsStaging])).toEqual([]);
   });
