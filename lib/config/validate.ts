@@ -770,6 +770,41 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
       'change one of them',
     );
   }
+  if (h.bgpPeerIp !== undefined) {
+    if (parseIpv4(h.bgpPeerIp) === undefined) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'is not an IPv4 address',
+        'set the BGP address of the on-premises device',
+      );
+    } else if (!onPrem.some((range) => cidrContains(range, parseCidr(`${h.bgpPeerIp}/32`) as Ipv4Cidr))) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'lies outside hybrid.onPremCidrs, so the gateway could not reach the peer',
+        'use an on-premises address (usually the device loopback) or add its range to hybrid.onPremCidrs',
+      );
+    }
+    if (h.bgpAsn === undefined) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'is set without hybrid.bgpAsn, so no BGP session uses it',
+        'set hybrid.bgpAsn or remove bgpPeerIp',
+      );
+    }
+  }
+  // The Azure local network gateway peers with one on-premises address that Azure cannot infer
+  // (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto#createlng).
+  if (cloud === 'azure' && h.linkType === 'vpn' && h.bgpAsn !== undefined && h.bgpPeerIp === undefined) {
+    c.error(
+      'hybrid.bgpPeerIp',
+      h.bgpPeerIp,
+      'is required on Azure when hybrid.bgpAsn is set',
+      'set the BGP address of the on-premises VPN device, or remove bgpAsn for static routing',
+    );
+  }
   if (h.linkType === 'direct-connect') {
     if (!h.directConnect || !DX_CONNECTION.test(h.directConnect.connectionId)) {
       c.error(

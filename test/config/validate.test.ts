@@ -879,6 +879,68 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     'hybrid.expressRoute.peeringLocation',
     'required for ExpressRoute',
   ),
+  azure(
+    'Azure VPN with BGP has no on-premises peer address',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'required on Azure when hybrid.bgpAsn is set',
+  ),
+  azure(
+    'the BGP peer address is not an address',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        bgpPeerIp: '192.168.0.300',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'not an IPv4 address',
+  ),
+  azure(
+    'the BGP peer address lies outside the on-premises ranges',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        bgpPeerIp: '172.16.0.1',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'outside hybrid.onPremCidrs',
+  ),
+  azure(
+    'the BGP peer address is set without an on-premises ASN',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpPeerIp: '192.168.0.1',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'without hybrid.bgpAsn',
+  ),
   // tags
   aws(
     'a tag overrides a platform tag',
