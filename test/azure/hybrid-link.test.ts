@@ -6,6 +6,7 @@ import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { ACCELERATOR_LABEL, ARC_ONBOARDING_ROLE, GPU_TAINT, POOL_LABEL } from '../../lib/azure/hybrid-arc';
@@ -51,10 +52,14 @@ const erEnv = vary(fixtures.azureProduction, (d) => {
 });
 
 /** A minimal stack with the platform pieces the link needs, built here rather than by the platform. */
-function synthLink(env: AzureEnvironment): { link: HybridLink; json: TerraformJson; text: string } {
+function synthLink(
+  env: AzureEnvironment,
+  options: { withRandomProvider?: boolean } = {},
+): { link: HybridLink; json: TerraformJson; text: string } {
   const app = Testing.app();
   const stack = new TerraformStack(app, 'test');
   new AzurermProvider(stack, 'azurerm', { features: [{}] });
+  if (options.withRandomProvider) new RandomProvider(stack, 'stack-random');
   const names = new PlatformNames(env);
   const rg = new ResourceGroup(stack, 'rg', { name: names.resourceGroup, location: env.target.location });
   const vnet = new VirtualNetwork(stack, 'vnet', {
@@ -249,6 +254,15 @@ describe('HybridLink over VPN', () => {
     );
     // AND the random provider is configured once
     expect(json.provider?.random).toHaveLength(1);
+  });
+
+  it('reuses a random provider the stack already configures', () => {
+    // GIVEN a stack that configures the random provider itself
+    // WHEN the link is synthesized into it
+    const { json } = synthLink(vpnEnv, { withRandomProvider: true });
+    // THEN the provider is configured once, not twice
+    expect(json.provider?.random).toHaveLength(1);
+    expect(Object.keys(resourcesOf(json, 'random_password'))).toHaveLength(1);
   });
 
   it('puts no pre-shared key or other secret literal into the synthesized JSON', () => {
