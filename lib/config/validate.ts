@@ -761,6 +761,20 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
   if (cloud === 'azure' && h.bgpAsn !== undefined && AZURE_RESERVED_ASNS.includes(h.bgpAsn)) {
     c.error('hybrid.bgpAsn', h.bgpAsn, 'is reserved by Azure', 'pick another private ASN (not 65515-65520)');
   }
+  // 65515 is the Azure gateway's own default; the other reserved ASNs cannot be assigned to it.
+  if (
+    cloud === 'azure' &&
+    h.cloudAsn !== undefined &&
+    h.cloudAsn !== 65515 &&
+    AZURE_RESERVED_ASNS.includes(h.cloudAsn)
+  ) {
+    c.error(
+      'hybrid.cloudAsn',
+      h.cloudAsn,
+      'is reserved by Azure and cannot be the VPN gateway ASN',
+      'leave cloudAsn unset (65515) or pick another private ASN',
+    );
+  }
   const cloudAsn = h.cloudAsn ?? (cloud === 'aws' ? 64512 : 65515);
   if (h.bgpAsn !== undefined && h.bgpAsn === cloudAsn) {
     c.error(

@@ -11,7 +11,7 @@ import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { ACCELERATOR_LABEL, ARC_ONBOARDING_ROLE, GPU_TAINT, POOL_LABEL } from '../../lib/azure/hybrid-arc';
 import { HybridLink } from '../../lib/azure/hybrid-link';
-import { type AzureEnvironment, type HybridConfig, PlatformNames } from '../../lib/config';
+import { type AzureEnvironment, type HybridConfig, PlatformNames, validateEnvironment } from '../../lib/config';
 import { fixtures, resourcesOf, type TerraformJson, vary } from '../util';
 
 const CIRCUIT =
@@ -527,6 +527,15 @@ describe('HybridLink Azure Arc landing zone', () => {
 });
 
 describe('HybridLink errors', () => {
+  it('is tested with environments that pass validation', () => {
+    // GIVEN the BGP VPN, static VPN and ExpressRoute environments of these tests
+    // WHEN they are validated
+    // THEN none has an error, so the tests exercise links that can ship
+    for (const env of [vpnEnv, staticEnv, erEnv]) {
+      expect(validateEnvironment(env).filter((p) => p.severity === 'error')).toEqual([]);
+    }
+  });
+
   it('throws when the environment has no hybrid link', () => {
     // GIVEN an environment without hybrid
     // WHEN the link is built THEN it says which file and field
