@@ -272,6 +272,13 @@ export interface HybridConfig {
    */
   readonly bgpAsn?: number;
   /**
+   * BGP peer address of the on-premises VPN device, inside `onPremCidrs` (usually a loopback).
+   * Azure needs it to peer with the device; AWS assigns tunnel inside addresses itself and ignores
+   * it. Required on Azure when `linkType` is `vpn` and `bgpAsn` is set.
+   * @default - none (static routing on Azure VPN)
+   */
+  readonly bgpPeerIp?: string;
+  /**
    * BGP ASN of the cloud side (AWS virtual private gateway / Azure VPN gateway).
    * @default 64512 on AWS, 65515 on Azure
    */

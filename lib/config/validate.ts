@@ -761,6 +761,20 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
   if (cloud === 'azure' && h.bgpAsn !== undefined && AZURE_RESERVED_ASNS.includes(h.bgpAsn)) {
     c.error('hybrid.bgpAsn', h.bgpAsn, 'is reserved by Azure', 'pick another private ASN (not 65515-65520)');
   }
+  // 65515 is the Azure gateway's own default; the other reserved ASNs cannot be assigned to it.
+  if (
+    cloud === 'azure' &&
+    h.cloudAsn !== undefined &&
+    h.cloudAsn !== 65515 &&
+    AZURE_RESERVED_ASNS.includes(h.cloudAsn)
+  ) {
+    c.error(
+      'hybrid.cloudAsn',
+      h.cloudAsn,
+      'is reserved by Azure and cannot be the VPN gateway ASN',
+      'leave cloudAsn unset (65515) or pick another private ASN',
+    );
+  }
   const cloudAsn = h.cloudAsn ?? (cloud === 'aws' ? 64512 : 65515);
   if (h.bgpAsn !== undefined && h.bgpAsn === cloudAsn) {
     c.error(
@@ -768,6 +782,41 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
       h.bgpAsn,
       `equals the cloud side's ASN (${cloudAsn}); BGP needs two different ASNs`,
       'change one of them',
+    );
+  }
+  if (h.bgpPeerIp !== undefined) {
+    if (parseIpv4(h.bgpPeerIp) === undefined) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'is not an IPv4 address',
+        'set the BGP address of the on-premises device',
+      );
+    } else if (!onPrem.some((range) => cidrContains(range, parseCidr(`${h.bgpPeerIp}/32`) as Ipv4Cidr))) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'lies outside hybrid.onPremCidrs, so the gateway could not reach the peer',
+        'use an on-premises address (usually the device loopback) or add its range to hybrid.onPremCidrs',
+      );
+    }
+    if (h.bgpAsn === undefined) {
+      c.error(
+        'hybrid.bgpPeerIp',
+        h.bgpPeerIp,
+        'is set without hybrid.bgpAsn, so no BGP session uses it',
+        'set hybrid.bgpAsn or remove bgpPeerIp',
+      );
+    }
+  }
+  // The Azure local network gateway peers with one on-premises address that Azure cannot infer
+  // (https://learn.microsoft.com/azure/vpn-gateway/bgp-howto#createlng).
+  if (cloud === 'azure' && h.linkType === 'vpn' && h.bgpAsn !== undefined && h.bgpPeerIp === undefined) {
+    c.error(
+      'hybrid.bgpPeerIp',
+      h.bgpPeerIp,
+      'is required on Azure when hybrid.bgpAsn is set',
+      'set the BGP address of the on-premises VPN device, or remove bgpAsn for static routing',
     );
   }
   if (h.linkType === 'direct-connect') {

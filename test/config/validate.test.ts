@@ -879,6 +879,83 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     'hybrid.expressRoute.peeringLocation',
     'required for ExpressRoute',
   ),
+  azure(
+    'the Azure gateway ASN is one Azure reserves',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        cloudAsn: 65518,
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.cloudAsn',
+    'reserved by Azure',
+  ),
+  azure(
+    'Azure VPN with BGP has no on-premises peer address',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'required on Azure when hybrid.bgpAsn is set',
+  ),
+  azure(
+    'the BGP peer address is not an address',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        bgpPeerIp: '192.168.0.300',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'not an IPv4 address',
+  ),
+  azure(
+    'the BGP peer address lies outside the on-premises ranges',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpAsn: 65010,
+        bgpPeerIp: '172.16.0.1',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'outside hybrid.onPremCidrs',
+  ),
+  azure(
+    'the BGP peer address is set without an on-premises ASN',
+    (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        bgpPeerIp: '192.168.0.1',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    },
+    'hybrid.bgpPeerIp',
+    'without hybrid.bgpAsn',
+  ),
   // tags
   aws(
     'a tag overrides a platform tag',
@@ -1010,6 +1087,25 @@ describe('warnings', () => {
       d.api.apimSku = 'Developer_1';
     });
     expect(warningsOf(developer).map((p) => p.path)).toEqual(['api.apimSku']);
+  });
+
+  it("accepts Azure's default gateway ASN 65515 set explicitly, and a BGP VPN with its peer address", () => {
+    // GIVEN an Azure VPN link that names the default cloud ASN and peers over BGP
+    const env = vary(azureStaging, (d) => {
+      d.hybrid = {
+        linkType: 'vpn',
+        onPremCidrs: ['192.168.0.0/16'],
+        gatewayIp: '203.0.113.10',
+        cloudAsn: 65515,
+        bgpAsn: 65010,
+        bgpPeerIp: '192.168.0.1',
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+      };
+    });
+    // WHEN it is validated
+    // THEN nothing about the ASNs or the peer address is wrong
+    expect(errorsOf(env).filter((p) => /hybrid\.(cloudAsn|bgpAsn|bgpPeerIp)/.test(p.path))).toEqual([]);
   });
 
   it('returns warnings without throwing', () => {
