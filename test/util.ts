@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Testing } from 'cdktf';
+import { azHybrid } from '../environments/az-hybrid';
 import { azProduction } from '../environments/az-production';
 import { azStaging } from '../environments/az-staging';
 import { hybrid } from '../environments/hybrid';
@@ -26,6 +27,7 @@ export const fixtures = {
   awsHybrid: hybrid as AwsEnvironment,
   azureStaging: azStaging as AzureEnvironment,
   azureProduction: azProduction as AzureEnvironment,
+  azureHybrid: azHybrid as AzureEnvironment,
 };
 
 /** A mutable deep copy of an environment, for tests that change one field. */

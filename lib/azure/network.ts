@@ -157,6 +157,8 @@ export class Network extends Construct {
   public readonly systemSubnet: Subnet;
   public readonly gpuSubnet: Subnet;
   public readonly privateEndpointSubnet: Subnet;
+  /** The NSG of the private-endpoint subnet (the hybrid link admits on-premises ranges to it). */
+  public readonly privateEndpointSecurityGroup: NetworkSecurityGroup;
   public readonly apimSubnet: Subnet;
   /** `GatewaySubnet`, without an NSG: the hybrid link puts its VPN / ExpressRoute gateway here. */
   public readonly gatewaySubnet: Subnet;
@@ -241,6 +243,7 @@ export class Network extends Construct {
       ['dns-inbound', this.dnsResolverInboundSubnet, []],
       ['dns-outbound', this.dnsResolverOutboundSubnet, []],
     ];
+    const groups = new Map<string, NetworkSecurityGroup>();
     for (const [purpose, target, rules] of guarded) {
       const nsg = new NetworkSecurityGroup(this, `${purpose}-nsg`, {
         name: names.azure('nsg', purpose),
@@ -267,7 +270,9 @@ export class Network extends Construct {
         subnetId: target.id,
         networkSecurityGroupId: nsg.id,
       });
+      groups.set(purpose, nsg);
     }
+    this.privateEndpointSecurityGroup = groups.get('private-endpoints') as NetworkSecurityGroup;
 
     if (env.network.natGateways > 0) {
       if (env.network.natGateways > 1) {

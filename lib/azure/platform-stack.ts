@@ -23,6 +23,7 @@ import { Api } from './api';
 import { Cluster } from './cluster';
 import { checkCompliance, type TerraformStackJson } from './compliance';
 import { GpuPool } from './gpu-pool';
+import { HybridLink } from './hybrid-link';
 import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
@@ -67,6 +68,8 @@ export class PlatformStack extends TerraformStack {
   public readonly mlWorkspace: MlWorkspace;
   public readonly api: Api;
   public readonly alerts: PlatformAlerts;
+  /** The link to the on-premises data centre, when the environment has `hybrid`. */
+  public readonly hybridLink?: HybridLink;
 
   // Shortcuts for the hybrid link and delivery constructs.
   public readonly virtualNetwork: VirtualNetwork;
@@ -167,6 +170,23 @@ export class PlatformStack extends TerraformStack {
       gpuPools: this.gpuPools.map((p) => ({ config: p.config, nodePool: p.nodePool })),
       apiManagement: this.api.apiManagement,
     });
+
+    if (env.hybrid) {
+      this.hybridLink = new HybridLink(this, 'hybrid-link', {
+        environment: env,
+        names: this.names,
+        resourceGroup: this.resourceGroup,
+        virtualNetwork: this.network.virtualNetwork,
+        gatewaySubnet: this.network.gatewaySubnet,
+        dnsResolverInboundSubnet: this.network.dnsResolverInboundSubnet,
+        dnsResolverOutboundSubnet: this.network.dnsResolverOutboundSubnet,
+        privateEndpointSubnet: this.network.privateEndpointSubnet,
+        privateEndpointSecurityGroup: this.network.privateEndpointSecurityGroup,
+        keyVault: this.keys.vault,
+        logAnalyticsWorkspace: this.monitoring.workspace,
+        actionGroup: this.monitoring.actionGroup,
+      });
+    }
 
     this.virtualNetwork = this.network.virtualNetwork;
     this.gatewaySubnet = this.network.gatewaySubnet;

@@ -9,7 +9,7 @@ import {
 } from '../../lib/azure/compliance';
 import { fixtures, synthAzure, type TerraformJson } from '../util';
 
-const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction];
+const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid];
 const synthesized = new Map(azureEnvironments.map((env) => [env.name, synthAzure(env).json]));
 const production = synthesized.get('az-production') as TerraformJson;
 

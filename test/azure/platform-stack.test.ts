@@ -5,7 +5,7 @@ import { PlatformStack } from '../../lib/azure/platform-stack';
 import { ConfigError } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
-const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction];
+const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid];
 
 describe('PlatformStack', () => {
   it('configures the azurerm provider for the subscription, keeping soft-deleted vaults recoverable', () => {
