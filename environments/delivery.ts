@@ -10,9 +10,9 @@ import type { DeliveryEnvironment } from '../lib/config';
  */
 export const delivery: DeliveryEnvironment = {
   name: 'delivery',
-  account: '333333333333',
+  account: '444444444444',
   region: 'eu-west-1',
-  codeConnectionArn: 'arn:aws:codeconnections:eu-west-1:333333333333:connection/00000000-0000-0000-0000-000000000000',
+  codeConnectionArn: 'arn:aws:codeconnections:eu-west-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
   repository: 'example-org/mlops-platform',
   branch: 'main',
   promotionOrder: ['staging', 'production'],

@@ -82,6 +82,11 @@ export class DeliveryStack extends Stack {
       }),
       codeBuildDefaults: {
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
+        // package.json asks for Node.js >= 20.19; standard:7.0 offers 22:
+        // https://docs.aws.amazon.com/codebuild/latest/userguide/available-runtimes.html
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { 'runtime-versions': { nodejs: 22 } } },
+        }),
         timeout: Duration.hours(1),
       },
     });

@@ -1,6 +1,5 @@
 import { type AwsEnvironment, isAwsEnvironment, type PlatformEnvironment } from './types';
 import type { ConfigProblem } from './validate';
-import { environmentFile } from './validate';
 
 /**
  * The delivery ("tooling") environment of AWS: the account that runs the CDK pipeline of the
@@ -37,6 +36,9 @@ export interface DeliveryEnvironment {
   readonly notificationEmails: readonly string[];
 }
 
+/** Where the delivery environment lives; problems name this file. */
+export const DELIVERY_FILE = 'environments/delivery.ts';
+
 const ACCOUNT = /^\d{12}$/;
 const AWS_REGION = /^[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d$/;
 const NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9])){1,39}$/;
@@ -53,7 +55,7 @@ const CODE_CONNECTION_ARN =
 export function validateDelivery(
   delivery: DeliveryEnvironment,
   environments: readonly PlatformEnvironment[],
-  file = environmentFile(delivery),
+  file = DELIVERY_FILE,
 ): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const error = (path: string, value: unknown, problem: string, fix: string) =>
