@@ -11,6 +11,7 @@ import {
   validateDelivery,
 } from '../config';
 import { addCompliancePacks } from './compliance';
+import { addModelDeliveryTarget, ModelDeliveryStack } from './model-delivery';
 import { DeliveryStack } from './pipeline';
 import { PlatformStage } from './platform-stage';
 
@@ -37,10 +38,19 @@ export function buildAwsApp(
     const problems = validateDelivery(delivery, environments);
     const errors = problems.filter((p) => p.severity === 'error');
     if (errors.length > 0) throw new ConfigError(errors);
-    const stack = new DeliveryStack(app, pascalCase(delivery.name), {
-      delivery,
-      environments: promotedEnvironments(delivery, environments),
-    });
+    for (const stage of stages) addModelDeliveryTarget(stage, delivery);
+    const promoted = promotedEnvironments(delivery, environments);
+    const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, environments: promoted });
+    const staging = promoted.find((env) => env.stage === 'staging');
+    const production = promoted.find((env) => env.stage === 'production');
+    if (staging && production) {
+      new ModelDeliveryStack(app, `${pascalCase(delivery.name)}Models`, {
+        delivery,
+        staging,
+        production,
+        topic: stack.topic,
+      });
+    }
     for (const warning of problems.filter((p) => p.severity === 'warning')) {
       Annotations.of(stack).addWarningV2('mlops:config', formatProblem(warning));
     }

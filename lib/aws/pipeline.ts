@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import { type AwsEnvironment, type DeliveryEnvironment, PlatformNames, PROJECT } from '../config';
+import { addModelDeliveryTarget } from './model-delivery';
 import { PlatformStage } from './platform-stage';
 
 export interface DeliveryStackProps extends StackProps {
@@ -96,6 +97,7 @@ export class DeliveryStack extends Stack {
     for (const env of props.environments) {
       const names = new PlatformNames(env);
       const stage = new PlatformStage(this, names.stageId, { environment: env });
+      addModelDeliveryTarget(stage, d);
       stages.push(stage);
       const pre: pipelines.Step[] = [];
       if (env.stage === 'production' && !approved) {
