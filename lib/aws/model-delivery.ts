@@ -331,7 +331,7 @@ export class ModelDeliveryStack extends Stack {
         'test "$(aws ssm get-parameter --region "$STAGING_REGION" --name "$STAGING_PARAMETER" --query Parameter.Value --output text)" = "$MODEL_VERSION@$IMAGE_DIGEST"',
         'aws ecr wait image-scan-complete --region "$STAGING_REGION" --repository-name "$STAGING_REPOSITORY" --image-id imageDigest="$IMAGE_DIGEST"',
         'findings=$(aws ecr describe-image-scan-findings --region "$STAGING_REGION" --repository-name "$STAGING_REPOSITORY" --image-id imageDigest="$IMAGE_DIGEST" --query "[imageScanFindings.findingSeverityCounts.CRITICAL, imageScanFindings.findingSeverityCounts.HIGH]" --output text)',
-        'echo "critical/high findings: $findings"; test "$findings" = "None	None"',
+        'echo "critical/high findings: $findings"; test "$(echo $findings)" = "None None"',
         'aws s3 ls "s3://$STAGING_BUCKET/$ARTIFACT_PREFIX/$MODEL_VERSION/"',
       ]),
     });
