@@ -132,6 +132,22 @@ export class DeliveryStack extends Stack {
       detailType: notifications.DetailType.FULL,
     });
     acknowledgePipelineFindings(this, this.pipeline, this.pipeline.pipeline);
+    // Once a stage has file or image assets, CDK pipelines adds an Assets stage whose publishing
+    // roles may write any CodeBuild log group and report group of the account: the publishing
+    // projects are created per asset, so their names are not known to the role.
+    const assets = this.pipeline.node.tryFindChild('Assets');
+    if (assets) {
+      for (const finding of [
+        `Resource::arn:${this.partition}:logs:${this.region}:${this.account}:log-group:/aws/codebuild/*`,
+        `Resource::arn:${this.partition}:codebuild:${this.region}:${this.account}:report-group/*`,
+      ]) {
+        acknowledge(
+          assets,
+          `AwsSolutions::AwsSolutions-IAM5[${finding}]`,
+          'Asset publishing roles write the logs and reports of the per-asset CodeBuild projects CDK pipelines creates in the tooling account, which holds no workload',
+        );
+      }
+    }
     // The self-mutation project reads the stack state and assumes the bootstrap roles of this
     // account by name pattern (cdk-<qualifier>-*-role-*), which CDK pipelines generates.
     acknowledge(
