@@ -1,16 +1,59 @@
-import type { App } from 'aws-cdk-lib';
-import { isAwsEnvironment, type PlatformEnvironment, PlatformNames } from '../config';
+import { Annotations, type App } from 'aws-cdk-lib';
+import {
+  ConfigError,
+  type DeliveryEnvironment,
+  formatProblem,
+  isAwsEnvironment,
+  type PlatformEnvironment,
+  PlatformNames,
+  pascalCase,
+  promotedEnvironments,
+  validateDelivery,
+} from '../config';
 import { addCompliancePacks } from './compliance';
+import { addModelDeliveryTarget, ModelDeliveryStack } from './model-delivery';
+import { DeliveryStack } from './pipeline';
 import { PlatformStage } from './platform-stage';
 
 /**
  * Adds one `PlatformStage` per AWS environment to `app` (its id is the environment name in
  * PascalCase: `staging` → `Staging`) and registers the compliance packs. Environments of other
  * clouds are skipped. Used by bin/aws.ts and by the tests, so both build the same app.
+ *
+ * With `delivery`, the app also holds the delivery pipeline stack (id: the delivery name in
+ * PascalCase, `Delivery`), whose own `PlatformStage` copies deploy the promoted environments.
+ * The top-level stages stay, so `npx cdk deploy 'Staging/*'` still deploys one environment
+ * directly.
  */
-export function buildAwsApp(app: App, environments: readonly PlatformEnvironment[]): PlatformStage[] {
+export function buildAwsApp(
+  app: App,
+  environments: readonly PlatformEnvironment[],
+  delivery?: DeliveryEnvironment,
+): PlatformStage[] {
   addCompliancePacks(app);
-  return environments
+  const stages = environments
     .filter(isAwsEnvironment)
     .map((env) => new PlatformStage(app, new PlatformNames(env).stageId, { environment: env }));
+  if (delivery) {
+    const problems = validateDelivery(delivery, environments);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) throw new ConfigError(errors);
+    for (const stage of stages) addModelDeliveryTarget(stage, delivery);
+    const promoted = promotedEnvironments(delivery, environments);
+    const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, environments: promoted });
+    const staging = promoted.find((env) => env.stage === 'staging');
+    const production = promoted.find((env) => env.stage === 'production');
+    if (staging && production) {
+      new ModelDeliveryStack(app, `${pascalCase(delivery.name)}Models`, {
+        delivery,
+        staging,
+        production,
+        topic: stack.topic,
+      });
+    }
+    for (const warning of problems.filter((p) => p.severity === 'warning')) {
+      Annotations.of(stack).addWarningV2('mlops:config', formatProblem(warning));
+    }
+  }
+  return stages;
 }

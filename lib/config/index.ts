@@ -1,4 +1,5 @@
 export * from './cidr';
+export * from './delivery';
 export * from './gpu-catalog';
 export * from './naming';
 export * from './tags';
