@@ -95,7 +95,7 @@ describe('GithubDeliveryStack', () => {
       'production:SOURCE_SUBSCRIPTION_ID': '11111111-1111-1111-1111-111111111111',
     });
     expect(vars['staging:SOURCE_CONTAINER_REGISTRY']).toBeUndefined();
-    expect(Object.keys(json.variable ?? {}).sort()).toEqual([
+    expect(Object.keys((json as { variable?: object }).variable ?? {}).sort()).toEqual([
       'az_production_client_id',
       'az_production_plan_client_id',
       'az_staging_client_id',
