@@ -39,6 +39,11 @@ function load(file: string): Workflow {
   return parse(readFileSync(join(DIR, file), 'utf8')) as Workflow;
 }
 
+/** A GitHub Actions expression, `${{ <text> }}`. */
+function expr(text: string): string {
+  return `\${{ ${text} }}`;
+}
+
 function runs(job: Job): string {
   return job.steps.map((s) => s.run ?? '').join('\n');
 }
@@ -130,7 +135,7 @@ describe('pull-request.yml', () => {
   it('writes the infrastructure diff against the base branch to the job summary', () => {
     const diff = checks.steps.find((s) => s.run?.includes('npm run --silent diff'));
     expect(diff?.run).toContain('--markdown >> "$GITHUB_STEP_SUMMARY"');
-    expect(diff?.env?.BASE_REF).toBe('origin/${{ github.base_ref }}');
+    expect(diff?.env?.BASE_REF).toBe(`origin/${expr('github.base_ref')}`);
     expect(uses(checks, 'actions/checkout')?.with?.['fetch-depth']).toBe(0);
   });
 
@@ -195,7 +200,7 @@ describe('model-promote.yml', () => {
   });
 
   it('reads the promotion source from the production environment variables', () => {
-    expect(production.env?.SOURCE_REGISTRY).toBe('${{ vars.SOURCE_CONTAINER_REGISTRY }}');
-    expect(production.env?.SOURCE_ACCOUNT).toBe('${{ vars.SOURCE_STORAGE_ACCOUNT }}');
+    expect(production.env?.SOURCE_REGISTRY).toBe(`${expr('vars.SOURCE_CONTAINER_REGISTRY')}`);
+    expect(production.env?.SOURCE_ACCOUNT).toBe(`${expr('vars.SOURCE_STORAGE_ACCOUNT')}`);
   });
 });
