@@ -7,7 +7,7 @@ import { ActionsVariable } from '@cdktf/provider-github/lib/actions-variable';
 import { DataGithubUser } from '@cdktf/provider-github/lib/data-github-user';
 import { GithubProvider } from '@cdktf/provider-github/lib/provider';
 import { RepositoryEnvironment } from '@cdktf/provider-github/lib/repository-environment';
-import { AzurermBackend, LocalBackend, TerraformStack, TerraformVariable, Token } from 'cdktf';
+import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, TerraformVariable, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import {
   type AzureEnvironment,
@@ -140,6 +140,17 @@ export class DeliveryIdentity extends Construct {
 
     this.clientId = this.identity.clientId;
     this.planClientId = this.planIdentity.clientId;
+    // Static output names: the bootstrap reads them (`terraform output`) to apply the GitHub stack.
+    new TerraformOutput(this, 'delivery_client_id', {
+      value: this.clientId,
+      staticId: true,
+      description: `AZURE_CLIENT_ID of the GitHub environment '${env.stage}'`,
+    });
+    new TerraformOutput(this, 'delivery_plan_client_id', {
+      value: this.planClientId,
+      staticId: true,
+      description: 'Client id of the pull request plan identity',
+    });
   }
 }
 

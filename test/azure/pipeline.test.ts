@@ -234,6 +234,14 @@ describe('DeliveryIdentity', () => {
     expect(byPrincipal(identityKey(json, 'plan'))).toEqual(['Reader']);
   });
 
+  it('outputs both client ids under static names for the bootstrap', () => {
+    const json = synthIdentity(fixtures.azureStaging);
+    expect(json.output).toMatchObject({
+      delivery_client_id: { value: ref(`azurerm_user_assigned_identity.${identityKey(json, 'deploy')}.client_id`) },
+      delivery_plan_client_id: { value: ref(`azurerm_user_assigned_identity.${identityKey(json, 'plan')}.client_id`) },
+    });
+  });
+
   it('grants read access to the promotion source when given', () => {
     const source = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-az-staging';
     const json = synthIdentity(fixtures.azureProduction, source);
