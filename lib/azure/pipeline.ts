@@ -34,12 +34,12 @@ export interface DeliveryIdentityProps {
   /** The resource group the deploy identity lives in and may change (its role scope). */
   readonly resourceGroup: ResourceGroup;
   /**
-   * Resource id of another environment's resource group that this identity reads from when a
-   * model is promoted (`az acr import` from its registry, blob copy from its storage account).
-   * Set it on production with the staging resource group's id.
+   * The environment whose resource group this identity reads from when a model is promoted
+   * (`az acr import` from its registry, blob copy from its storage account): set it on production
+   * to the staging environment. Reader, AcrPull and Storage Blob Data Reader on that group.
    * @default - no access outside `resourceGroup`
    */
-  readonly promotionSourceScope?: string;
+  readonly promotionSource?: AzureEnvironment;
 }
 
 /**
@@ -106,11 +106,18 @@ export class DeliveryIdentity extends Construct {
         principalType: 'ServicePrincipal',
       });
     }
-    if (props.promotionSourceScope) {
+    if (props.promotionSource) {
+      const source = props.promotionSource;
+      if (source.name === env.name) {
+        throw new Error(
+          `environments/${env.name}.ts: the promotion source of ${env.name} is itself; pass the staging environment`,
+        );
+      }
+      const sourceScope = `/subscriptions/${source.target.subscriptionId}/resourceGroups/${new PlatformNames(source).resourceGroup}`;
       // Pull-based promotion: production reads from staging, staging never writes to production.
       for (const role of ['Reader', 'AcrPull', 'Storage Blob Data Reader']) {
         new RoleAssignment(this, `promotion-source-${slug(role)}`, {
-          scope: props.promotionSourceScope,
+          scope: sourceScope,
           roleDefinitionName: role,
           principalId: this.identity.principalId,
           principalType: 'ServicePrincipal',

@@ -1,9 +1,10 @@
-import { Testing } from 'cdktf';
+import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../../environments';
 import { buildGithubDelivery, DeliveryIdentity, GithubDeliveryStack } from '../../lib/azure/pipeline';
-import { PlatformStack } from '../../lib/azure/platform-stack';
-import type { AzureEnvironment } from '../../lib/config';
+import { type AzureEnvironment, PlatformNames } from '../../lib/config';
 import { fixtures, resourcesOf, type TerraformJson, vary } from '../util';
 
 /** A Terraform interpolation, written without a template-looking string literal. */
@@ -18,14 +19,16 @@ function synthGithub(staging: AzureEnvironment, production: AzureEnvironment): T
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
 
-function synthIdentity(env: AzureEnvironment, promotionSourceScope?: string): TerraformJson {
+/** DeliveryIdentity alone in a stack with one resource group, so other platform resources do not count. */
+function synthIdentity(env: AzureEnvironment, promotionSource?: AzureEnvironment): TerraformJson {
   const app = Testing.app();
-  const stack = new PlatformStack(app, env.name, { environment: env, state: 'local' });
-  new DeliveryIdentity(stack, 'delivery-identity', {
-    environment: env,
-    resourceGroup: stack.resourceGroup,
-    promotionSourceScope,
+  const stack = new TerraformStack(app, env.name);
+  new AzurermProvider(stack, 'azurerm', { features: [{}], subscriptionId: env.target.subscriptionId });
+  const resourceGroup = new ResourceGroup(stack, 'resource-group', {
+    name: new PlatformNames(env).resourceGroup,
+    location: env.target.location,
   });
+  new DeliveryIdentity(stack, 'delivery-identity', { environment: env, resourceGroup, promotionSource });
   return JSON.parse(Testing.synth(stack)) as TerraformJson;
 }
 
@@ -244,13 +247,19 @@ describe('DeliveryIdentity', () => {
 
   it('grants read access to the promotion source when given', () => {
     const source = '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-mlops-az-staging';
-    const json = synthIdentity(fixtures.azureProduction, source);
+    const json = synthIdentity(fixtures.azureProduction, fixtures.azureStaging);
     const onSource = Object.values(resourcesOf(json, 'azurerm_role_assignment')).filter((a) => a.scope === source);
     expect(onSource.map((a) => a.role_definition_name).sort()).toEqual([
       'AcrPull',
       'Reader',
       'Storage Blob Data Reader',
     ]);
+  });
+
+  it('throws when the promotion source is the environment itself', () => {
+    expect(() => synthIdentity(fixtures.azureProduction, fixtures.azureProduction)).toThrow(
+      /the promotion source of az-production is itself/,
+    );
   });
 
   it('throws when the repository is not owner/name', () => {
