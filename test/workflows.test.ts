@@ -29,6 +29,7 @@ interface Job {
 
 interface Workflow {
   readonly on: Record<string, unknown>;
+  readonly env?: Record<string, string>;
   readonly permissions?: Record<string, string>;
   readonly jobs: Record<string, Job>;
 }
@@ -180,6 +181,11 @@ describe('model-promote.yml', () => {
     expect(Object.keys(dispatch.inputs)).toEqual(['model', 'version', 'artifact-path', 'health-path']);
     expect(dispatch.inputs.version?.required).toBe(true);
     expect(dispatch.inputs['artifact-path']?.required).toBe(true);
+  });
+
+  it('rolls out in the namespace the cluster federates for model servers', () => {
+    // lib/azure/cluster.ts: MODEL_SERVING_NAMESPACE
+    expect(wf.env?.NAMESPACE).toBe('model-serving');
   });
 
   it('deploys and smoke-tests staging first', () => {
