@@ -381,7 +381,20 @@ async function main(): Promise<void> {
   const root = process.cwd();
   if (!isFresh(root)) synth(root);
   const head = readSnapshot(root);
-  const diffs = diffSnapshots(synthBase(base), head);
+  let baseSnapshot: Snapshot;
+  try {
+    baseSnapshot = synthBase(base);
+  } catch (error) {
+    // A broken base must not block the pull request that fixes it: say so instead of a diff.
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stdout.write(
+      markdown
+        ? `## Infrastructure diff against \`${base}\`\n\n> [!WARNING]\n> The base could not be synthesized, so there is no diff.\n\n\`\`\`\n${reason.slice(0, 4000)}\n\`\`\`\n`
+        : `The base ${base} could not be synthesized, so there is no diff:\n${reason}\n`,
+    );
+    return;
+  }
+  const diffs = diffSnapshots(baseSnapshot, head);
   process.stdout.write(markdown ? renderMarkdown(diffs, base) : renderText(diffs, base));
 }
 
