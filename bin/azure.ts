@@ -8,6 +8,7 @@
 import { App } from 'cdktf';
 import { environments } from '../environments';
 import { buildAzureApp } from '../lib/azure/app';
+import { buildGithubDelivery } from '../lib/azure/pipeline';
 import { assertValidEnvironments, ConfigError } from '../lib/config';
 
 // Every environment of both clouds is checked first, so one run reports every problem; warnings
@@ -22,4 +23,6 @@ try {
 
 const app = new App();
 buildAzureApp(app, environments, { localState: process.env.MLOPS_TF_STATE === 'local' });
+// GitHub environments, reviewers and variables of the delivery workflows (docs/delivery-github.md).
+buildGithubDelivery(app, environments, { localState: process.env.MLOPS_TF_STATE === 'local' });
 app.synth();
