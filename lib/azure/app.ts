@@ -1,5 +1,5 @@
 import type { App } from 'cdktf';
-import { isAzureEnvironment, type PlatformEnvironment } from '../config';
+import { type AzureEnvironment, isAzureEnvironment, type PlatformEnvironment } from '../config';
 import { PlatformStack } from './platform-stack';
 
 export interface AzureAppOptions {
@@ -20,9 +20,16 @@ export function buildAzureApp(
   environments: readonly PlatformEnvironment[],
   options: AzureAppOptions = {},
 ): PlatformStack[] {
-  return environments
-    .filter(isAzureEnvironment)
-    .map(
-      (env) => new PlatformStack(app, env.name, { environment: env, state: options.localState ? 'local' : 'remote' }),
-    );
+  const azure = environments.filter(isAzureEnvironment);
+  // Production promotes models from the staging environment of the same repository.
+  const stagingOf = (env: AzureEnvironment) =>
+    azure.find((s) => s.stage === 'staging' && !s.hybrid && s.delivery.repository === env.delivery.repository);
+  return azure.map(
+    (env) =>
+      new PlatformStack(app, env.name, {
+        environment: env,
+        state: options.localState ? 'local' : 'remote',
+        promotionSource: env.stage === 'production' ? stagingOf(env) : undefined,
+      }),
+  );
 }

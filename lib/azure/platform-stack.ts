@@ -28,6 +28,7 @@ import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
 import { Network } from './network';
+import { DeliveryIdentity } from './pipeline';
 import { Registry } from './registry';
 import { Storage } from './storage';
 import { PlatformTags } from './tags';
@@ -41,6 +42,12 @@ export interface PlatformStackProps {
    * @default 'remote'
    */
   readonly state?: 'remote' | 'local';
+  /**
+   * The environment this one promotes models from (production: its staging twin); its delivery
+   * identity may read that environment's registry and models.
+   * @default - none: the delivery identity reads nothing outside this environment
+   */
+  readonly promotionSource?: AzureEnvironment;
 }
 
 /**
@@ -68,6 +75,8 @@ export class PlatformStack extends TerraformStack {
   public readonly mlWorkspace: MlWorkspace;
   public readonly api: Api;
   public readonly alerts: PlatformAlerts;
+  /** The identities GitHub Actions deploys and plans this environment with (OIDC, no secrets). */
+  public readonly deliveryIdentity: DeliveryIdentity;
   /** The link to the on-premises data centre, when the environment has `hybrid`. */
   public readonly hybridLink?: HybridLink;
 
@@ -187,6 +196,12 @@ export class PlatformStack extends TerraformStack {
         actionGroup: this.monitoring.actionGroup,
       });
     }
+
+    this.deliveryIdentity = new DeliveryIdentity(this, 'delivery-identity', {
+      environment: env,
+      resourceGroup: this.resourceGroup,
+      promotionSource: props.promotionSource,
+    });
 
     this.virtualNetwork = this.network.virtualNetwork;
     this.gatewaySubnet = this.network.gatewaySubnet;
