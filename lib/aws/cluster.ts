@@ -1,0 +1,145 @@
+import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
+import { Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as eksL1 from 'aws-cdk-lib/aws-eks';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { AwsEnvironment, PlatformNames } from '../config';
+import { nodeLaunchTemplate } from './gpu-pool';
+
+/** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
+export const MODEL_SERVING_NAMESPACE = 'model-serving';
+export const MODEL_SERVING_SERVICE_ACCOUNT = 'model-serving';
+
+/** Label every node carries with its pool name; the system pool is `system`. */
+export const POOL_LABEL = 'mlops.platform/pool';
+
+export interface PlatformClusterProps {
+  readonly environment: AwsEnvironment;
+  readonly names: PlatformNames;
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the control-plane ENIs and the nodes. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Envelope-encrypts Kubernetes secrets. */
+  readonly clusterKey: kms.IKey;
+  /** Bucket the model-serving pods read models from. */
+  readonly modelsBucket: s3.IBucket;
+  /** Repository the model-serving images come from. */
+  readonly modelRepository: ecr.IRepository;
+}
+
+/**
+ * The EKS cluster (aws-eks-v2): API authentication mode (access entries, no aws-auth ConfigMap),
+ * private API endpoint unless `kubernetes.apiAllowedCidrs` is set (then public and private, the
+ * public side limited to those CIDRs), all five control-plane log types, secrets envelope-encrypted
+ * with the cluster key, the configured service CIDR, and hybrid remote node/pod networks.
+ *
+ * Also: the system managed node group (on-demand CPU), the EKS Pod Identity agent, and the pod
+ * identity of the model-serving service account (read the models bucket, pull from ECR).
+ */
+export class PlatformCluster extends Construct {
+  public readonly cluster: eks.Cluster;
+  /** The role of every managed node group (system and GPU pools). */
+  public readonly nodeRole: iam.Role;
+  public readonly systemNodegroup: eks.Nodegroup;
+  /** The role the model-serving service account assumes through Pod Identity. */
+  public readonly modelServingRole: iam.Role;
+  public readonly podIdentityAgent: eks.Addon;
+
+  constructor(scope: Construct, id: string, props: PlatformClusterProps) {
+    super(scope, id);
+    const env = props.environment;
+    const k8s = env.kubernetes;
+    const allowed = k8s.apiAllowedCidrs ?? [];
+
+    this.cluster = new eks.Cluster(this, 'Resource', {
+      clusterName: props.names.eksCluster,
+      version: eks.KubernetesVersion.of(k8s.version),
+      vpc: props.vpc,
+      vpcSubnets: [props.subnets],
+      endpointAccess:
+        allowed.length > 0 ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...allowed) : eks.EndpointAccess.PRIVATE,
+      secretsEncryptionKey: props.clusterKey,
+      serviceIpv4Cidr: k8s.serviceCidr,
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API,
+        eks.ClusterLoggingTypes.AUDIT,
+        eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+        eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+      defaultCapacity: 0,
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      remoteNodeNetworks: env.hybrid ? [{ cidrs: [...env.hybrid.nodeCidrs] }] : undefined,
+      remotePodNetworks: env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
+      // Helm charts (device plugin, cluster autoscaler) are applied by the kubectl handler, which
+      // runs in the VPC next to the private endpoint.
+      kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
+      outputConfigCommand: false,
+    });
+
+    this.nodeRole = new iam.Role(this, 'NodeRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Managed node groups of ${props.names.eksCluster}`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSWorkerNodePolicy'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
+      ],
+    });
+    Validations.of(this.nodeRole).acknowledge({
+      id: 'AwsSolutions-IAM4',
+      reason:
+        'The AWS-maintained worker-node, VPC CNI and ECR pull-only policies are what EKS managed node groups require and track new EKS API needs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html',
+    });
+
+    const pool = k8s.systemPool;
+    this.systemNodegroup = this.cluster.addNodegroupCapacity('SystemNodes', {
+      nodegroupName: 'system',
+      nodeRole: this.nodeRole,
+      subnets: props.subnets,
+      amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      capacityType: eks.CapacityType.ON_DEMAND,
+      instanceTypes: [new ec2.InstanceType(pool.machineType)],
+      minSize: pool.minNodes,
+      maxSize: pool.maxNodes,
+      desiredSize: pool.desiredNodes ?? pool.minNodes,
+      labels: { [POOL_LABEL]: 'system' },
+      launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 100),
+    });
+
+    this.podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
+      cluster: this.cluster,
+      addonName: 'eks-pod-identity-agent',
+    });
+
+    this.modelServingRole = podIdentityRole(this, 'ModelServingRole', 'model-serving pods: read models, pull images');
+    props.modelsBucket.grantRead(this.modelServingRole);
+    props.modelRepository.grantPull(this.modelServingRole);
+    this.associate('ModelServingIdentity', MODEL_SERVING_NAMESPACE, MODEL_SERVING_SERVICE_ACCOUNT, this.modelServingRole);
+  }
+
+  /** Binds a Kubernetes service account to an IAM role through EKS Pod Identity. */
+  associate(id: string, namespace: string, serviceAccount: string, role: iam.IRole): eksL1.CfnPodIdentityAssociation {
+    const association = new eksL1.CfnPodIdentityAssociation(this, id, {
+      clusterName: this.cluster.clusterName,
+      namespace,
+      serviceAccount,
+      roleArn: role.roleArn,
+    });
+    association.node.addDependency(this.podIdentityAgent);
+    return association;
+  }
+}
+
+/** A role that EKS Pod Identity can hand to a service account. */
+export function podIdentityRole(scope: Construct, id: string, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    description,
+    assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags(),
+  });
+}
