@@ -8,6 +8,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
+import { acknowledge, managedPolicyFinding } from './acknowledge';
 
 /** Port of the inference service's pods, what the NLB's IP targets listen on. */
 export const INFERENCE_PORT = 8080;
@@ -60,8 +61,8 @@ export class ModelApi extends Construct {
       description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
       allowAllOutbound: false,
     });
-    nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(80), 'VPC link from API Gateway');
-    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(props.vpc.vpcCidrBlock), ec2.Port.tcp(INFERENCE_PORT), 'Inference pods');
+    nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(80), 'VPC link from API Gateway');
+    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(INFERENCE_PORT), 'Inference pods');
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       vpcSubnets: props.subnets,
@@ -115,10 +116,29 @@ export class ModelApi extends Construct {
         : { authorizationType: apigw.AuthorizationType.NONE, apiKeyRequired: true },
       disableExecuteApiEndpoint: false,
     });
-    Validations.of(this.api).acknowledge({
-      id: 'AwsSolutions-IAM4',
-      reason:
-        "AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy of API Gateway's account-level logging role; execution logs need it",
+    acknowledge(this.api, {
+      [managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs')]:
+        "The AWS-maintained policy of API Gateway's account-level logging role; execution (error) logs need it",
+      'HIPAA.Security-APIGWCacheEnabledAndEncrypted':
+        'No cache: inference responses are computed per request and caller; a cache would serve one caller the result of another',
+      'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted':
+        'No cache: inference responses are computed per request and caller; a cache would serve one caller the result of another',
+      'HIPAA.Security-APIGWSSLEnabled':
+        'The backend is an internal NLB reached only through the VPC link inside the VPC; backend client certificates apply to public HTTP endpoints',
+      'NIST.800.53.R5-APIGWSSLEnabled':
+        'The backend is an internal NLB reached only through the VPC link inside the VPC; backend client certificates apply to public HTTP endpoints',
+    });
+    if (!production) {
+      acknowledge(this.loadBalancer, {
+        'HIPAA.Security-ELBDeletionProtectionEnabled': 'Staging: the load balancer holds no state and is recreated with the stack; production turns deletion protection on',
+        'NIST.800.53.R5-ELBDeletionProtectionEnabled': 'Staging: the load balancer holds no state and is recreated with the stack; production turns deletion protection on',
+      });
+    }
+    acknowledge(this.loadBalancer, {
+      'HIPAA.Security-ELBv2ACMCertificateRequired':
+        'Internal TCP listener reached only by the API Gateway VPC link; clients get TLS at API Gateway, and the pods may terminate TLS themselves (TCP passes it through)',
+      'NIST.800.53.R5-ELBv2ACMCertificateRequired':
+        'Internal TCP listener reached only by the API Gateway VPC link; clients get TLS at API Gateway, and the pods may terminate TLS themselves (TCP passes it through)',
     });
 
     const validator = this.api.addRequestValidator('BodyValidator', {
@@ -186,7 +206,7 @@ export class ModelApi extends Construct {
     if (production) {
       this.webAcl = this.createWaf(props, retention, removalPolicy);
     } else {
-      for (const nagId of ['AwsSolutions-APIG3', 'NIST.800-53.R5-APIGWAssociatedWithWAF']) {
+      for (const nagId of ['AwsSolutions-APIG3', 'NIST.800.53.R5-APIGWAssociatedWithWAF']) {
         Validations.of(this.api.deploymentStage).acknowledge({
           id: nagId,
           reason: 'WAF runs in production only; staging APIs are throttled, authenticated and carry no production traffic',

@@ -1,5 +1,4 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
-import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
@@ -9,6 +8,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
 import { nodeLaunchTemplate } from './gpu-pool';
 
 /** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
@@ -91,11 +91,14 @@ export class PlatformCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
       ],
     });
-    Validations.of(this.nodeRole).acknowledge({
-      id: 'AwsSolutions-IAM4',
-      reason:
-        'The AWS-maintained worker-node, VPC CNI and ECR pull-only policies are what EKS managed node groups require and track new EKS API needs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html',
+    const nodePolicyReason =
+      'AWS-maintained policy that EKS managed nodes require, kept current by AWS as EKS adds APIs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html';
+    acknowledge(this.nodeRole, {
+      [managedPolicyFinding('AmazonEKSWorkerNodePolicy')]: nodePolicyReason,
+      [managedPolicyFinding('AmazonEKS_CNI_Policy')]: nodePolicyReason,
+      [managedPolicyFinding('AmazonEC2ContainerRegistryPullOnly')]: nodePolicyReason,
     });
+    this.acknowledgeClusterInternals();
 
     const pool = k8s.systemPool;
     this.systemNodegroup = this.cluster.addNodegroupCapacity('SystemNodes', {
@@ -120,7 +123,51 @@ export class PlatformCluster extends Construct {
     this.modelServingRole = podIdentityRole(this, 'ModelServingRole', 'model-serving pods: read models, pull images');
     props.modelsBucket.grantRead(this.modelServingRole);
     props.modelRepository.grantPull(this.modelServingRole);
+    acknowledge(this.modelServingRole, {
+      'AwsSolutions-IAM5[Action::s3:GetBucket*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Action::s3:GetObject*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Action::s3:List*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Resource::<StorageModels44005BB0.Arn>/*]': 'Every object of the models bucket: serving loads any model version',
+      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
     this.associate('ModelServingIdentity', MODEL_SERVING_NAMESPACE, MODEL_SERVING_SERVICE_ACCOUNT, this.modelServingRole);
+  }
+
+  /** Findings inside aws-eks-v2's own cluster role and kubectl handler, which it does not let us configure. */
+  private acknowledgeClusterInternals(): void {
+    acknowledge(this.cluster, {
+      [managedPolicyFinding('AmazonEKSClusterPolicy')]:
+        'AWS-maintained EKS cluster role policy, required by the control plane: https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html',
+    });
+    const kubectl = this.cluster.node.findChild('KubectlProvider');
+    const lambdaRoleReason =
+      'AWS-maintained Lambda execution policies (logs, VPC ENIs, image read) of the kubectl handler that aws-eks-v2 creates to apply Helm charts; it has no invocation path but CloudFormation';
+    acknowledge(kubectl, {
+      [managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole')]: lambdaRoleReason,
+      [managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole')]: lambdaRoleReason,
+      [managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')]: lambdaRoleReason,
+      'AwsSolutions-L1': 'The runtime of the kubectl handler is pinned by aws-eks-v2 to the one its kubectl layer is built for',
+      'AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler27822AE4.Arn>:*]':
+        'The custom resource framework invokes any version of the kubectl handler function it owns',
+      'HIPAA.Security-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
+      'NIST.800.53.R5-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
+      'HIPAA.Security-LambdaDLQ': 'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'NIST.800.53.R5-LambdaDLQ': 'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'HIPAA.Security-CloudWatchLogGroupEncrypted':
+        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted':
+        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
+    // The handler's ECR public policy is conditional (a Fn::If in the template).
+    const handlerRole = kubectl.node.tryFindChild('Handler')?.node.tryFindChild('ServiceRole');
+    if (handlerRole) {
+      acknowledge(handlerRole, {
+        'AwsSolutions-IAM4[Policy::{"Fn::If":["ClusterKubectlProviderHandlerHasEcrPublic78825EA1",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]':
+          'AWS-maintained public-ECR read policy, attached by aws-eks-v2 only where ECR Public exists, so the handler can pull the helm/kubectl images',
+      });
+    }
   }
 
   /** Binds a Kubernetes service account to an IAM role through EKS Pod Identity. */

@@ -1,10 +1,11 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { type AwsEnvironment, type GpuPoolConfig, type PlatformNames, resolveGpuMachineType } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
 import { POOL_LABEL, type PlatformCluster, podIdentityRole } from './cluster';
 
 /** Label naming the accelerator of a GPU node (`nvidia-l4`). */
@@ -141,10 +142,12 @@ export class GpuPools extends Construct {
         ],
       }),
     );
-    Validations.of(this.autoscalerRole).acknowledge({
-      id: 'AwsSolutions-IAM5',
-      reason:
-        'Describe* calls of Auto Scaling and EC2 support no resource-level permissions; scaling calls are limited by the aws:ResourceTag condition to node groups tagged as owned by this cluster, and eks:DescribeNodegroup to its node groups',
+    acknowledge(this.autoscalerRole, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Auto Scaling and EC2 Describe* calls support no resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup are limited by the aws:ResourceTag condition to groups tagged as owned by this cluster',
+      [`AwsSolutions-IAM5[Resource::arn:aws:eks:${Stack.of(this).region}:${Stack.of(this).account}:nodegroup/${clusterName}/*]`]:
+        'eks:DescribeNodegroup on the node groups of this cluster only, whose ids EKS generates',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
     });
     props.platformCluster.associate('AutoscalerIdentity', 'kube-system', 'cluster-autoscaler', this.autoscalerRole);
 
@@ -172,10 +175,9 @@ export class GpuPools extends Construct {
     // CloudWatch write access through Pod Identity rather than the node role.
     this.observabilityRole = podIdentityRole(this, 'ObservabilityRole', `CloudWatch agent of ${clusterName}`);
     this.observabilityRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
-    Validations.of(this.observabilityRole).acknowledge({
-      id: 'AwsSolutions-IAM4',
-      reason:
-        'CloudWatchAgentServerPolicy is the AWS-maintained policy the observability add-on documents for its agent: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html',
+    acknowledge(this.observabilityRole, {
+      [managedPolicyFinding('CloudWatchAgentServerPolicy')]:
+        'The AWS-maintained policy the observability add-on documents for its agent: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html',
     });
     const observability = new eksL1.CfnAddon(this, 'Observability', {
       clusterName: cluster.clusterName,

@@ -89,7 +89,7 @@ export class PlatformKeys extends Construct {
       generateSecretString: { passwordLength: 48, excludePunctuation: true },
       removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
-    for (const id of ['AwsSolutions-SMG4', 'NIST.800-53.R5-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled']) {
+    for (const id of ['AwsSolutions-SMG4', 'NIST.800.53.R5-SecretsManagerRotationEnabled', 'HIPAA.Security-SecretsManagerRotationEnabled']) {
       Validations.of(this.servingSecret).acknowledge({
         id,
         reason:

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { type AwsEnvironment, awsZoneNames, type PlatformNames } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings } from './acknowledge';
 
 export interface PlatformNetworkProps {
   readonly environment: AwsEnvironment;
@@ -88,6 +89,14 @@ export class PlatformNetwork extends Construct {
       enableDnsHostnames: true,
       enableDnsSupport: true,
     });
+    if (egress) {
+      const reason =
+        'Only the public subnets route to the internet gateway, and they hold only the NAT gateways (no instance gets a public address): that route is how NAT reaches the internet';
+      acknowledge(this.vpc, {
+        'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': reason,
+        'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW': reason,
+      });
+    }
     this.workloadSubnets = { subnetGroupName: 'Private' };
     this.isolatedSubnets = { subnetGroupName: 'Isolated' };
 
@@ -101,6 +110,7 @@ export class PlatformNetwork extends Construct {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
       trafficType: ec2.FlowLogTrafficType.ALL,
     });
+    acknowledge(this.vpc.node.findChild('FlowLog'), inlinePolicyFindings(INLINE_POLICY_REASON));
 
     this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,

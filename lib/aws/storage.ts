@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, DataZone, PlatformNames } from '../config';
+import { acknowledge } from './acknowledge';
 
 export interface PlatformStorageProps {
   readonly environment: AwsEnvironment;
@@ -52,14 +53,14 @@ export class PlatformStorage extends Construct {
     acknowledge(this.accessLogs, {
       'AwsSolutions-S1': 'This is the access-log bucket itself; logging it to itself would loop',
       'HIPAA.Security-S3BucketLoggingEnabled': 'This is the access-log bucket itself; logging it to itself would loop',
-      'NIST.800-53.R5-S3BucketLoggingEnabled': 'This is the access-log bucket itself; logging it to itself would loop',
+      'NIST.800.53.R5-S3BucketLoggingEnabled': 'This is the access-log bucket itself; logging it to itself would loop',
       'HIPAA.Security-S3DefaultEncryptionKMS':
         'S3 delivers server access logs only to SSE-S3 buckets (SSE-KMS targets are not supported)',
-      'NIST.800-53.R5-S3DefaultEncryptionKMS':
+      'NIST.800.53.R5-S3DefaultEncryptionKMS':
         'S3 delivers server access logs only to SSE-S3 buckets (SSE-KMS targets are not supported)',
       'HIPAA.Security-S3BucketReplicationEnabled':
         'Access logs are kept in-region for the retention period; cross-region copies are an account-level choice',
-      'NIST.800-53.R5-S3BucketReplicationEnabled':
+      'NIST.800.53.R5-S3BucketReplicationEnabled':
         'Access logs are kept in-region for the retention period; cross-region copies are an account-level choice',
     });
 
@@ -95,7 +96,7 @@ export class PlatformStorage extends Construct {
       acknowledge(bucket, {
         'HIPAA.Security-S3BucketReplicationEnabled':
           'Versioned in-region bucket with retention; cross-region replication is a per-adopter disaster-recovery decision (another region, another key)',
-        'NIST.800-53.R5-S3BucketReplicationEnabled':
+        'NIST.800.53.R5-S3BucketReplicationEnabled':
           'Versioned in-region bucket with retention; cross-region replication is a per-adopter disaster-recovery decision (another region, another key)',
       });
       buckets[zone] = bucket;
@@ -111,9 +112,6 @@ export class PlatformStorage extends Construct {
   }
 }
 
-function acknowledge(scope: Construct, findings: Readonly<Record<string, string>>): void {
-  for (const [id, reason] of Object.entries(findings)) Validations.of(scope).acknowledge({ id, reason });
-}
 
 export function pascal(text: string): string {
   return text
