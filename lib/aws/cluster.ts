@@ -75,7 +75,8 @@ export class PlatformCluster extends Construct {
       defaultCapacity: 0,
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
       remoteNodeNetworks: env.hybrid ? [{ cidrs: [...env.hybrid.nodeCidrs] }] : undefined,
-      remotePodNetworks: env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
+      remotePodNetworks:
+        env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
       // Helm charts (device plugin, cluster autoscaler) are applied by the kubectl handler, which
       // runs in the VPC next to the private endpoint.
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
@@ -127,11 +128,18 @@ export class PlatformCluster extends Construct {
       'AwsSolutions-IAM5[Action::s3:GetBucket*]': 'Read-only S3 actions of grantRead, on the models bucket only',
       'AwsSolutions-IAM5[Action::s3:GetObject*]': 'Read-only S3 actions of grantRead, on the models bucket only',
       'AwsSolutions-IAM5[Action::s3:List*]': 'Read-only S3 actions of grantRead, on the models bucket only',
-      'AwsSolutions-IAM5[Resource::<StorageModels44005BB0.Arn>/*]': 'Every object of the models bucket: serving loads any model version',
-      'AwsSolutions-IAM5[Resource::*]': 'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
+      'AwsSolutions-IAM5[Resource::<StorageModels44005BB0.Arn>/*]':
+        'Every object of the models bucket: serving loads any model version',
+      'AwsSolutions-IAM5[Resource::*]':
+        'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
       ...inlinePolicyFindings(INLINE_POLICY_REASON),
     });
-    this.associate('ModelServingIdentity', MODEL_SERVING_NAMESPACE, MODEL_SERVING_SERVICE_ACCOUNT, this.modelServingRole);
+    this.associate(
+      'ModelServingIdentity',
+      MODEL_SERVING_NAMESPACE,
+      MODEL_SERVING_SERVICE_ACCOUNT,
+      this.modelServingRole,
+    );
   }
 
   /** Findings inside aws-eks-v2's own cluster role and kubectl handler, which it does not let us configure. */
@@ -147,13 +155,16 @@ export class PlatformCluster extends Construct {
       [managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole')]: lambdaRoleReason,
       [managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole')]: lambdaRoleReason,
       [managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')]: lambdaRoleReason,
-      'AwsSolutions-L1': 'The runtime of the kubectl handler is pinned by aws-eks-v2 to the one its kubectl layer is built for',
+      'AwsSolutions-L1':
+        'The runtime of the kubectl handler is pinned by aws-eks-v2 to the one its kubectl layer is built for',
       'AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler27822AE4.Arn>:*]':
         'The custom resource framework invokes any version of the kubectl handler function it owns',
       'HIPAA.Security-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
       'NIST.800.53.R5-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
-      'HIPAA.Security-LambdaDLQ': 'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
-      'NIST.800.53.R5-LambdaDLQ': 'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'HIPAA.Security-LambdaDLQ':
+        'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'NIST.800.53.R5-LambdaDLQ':
+        'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
       'HIPAA.Security-CloudWatchLogGroupEncrypted':
         'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
       'NIST.800.53.R5-CloudWatchLogGroupEncrypted':

@@ -6,7 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { type AwsEnvironment, type GpuPoolConfig, type PlatformNames, resolveGpuMachineType } from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
-import { POOL_LABEL, type PlatformCluster, podIdentityRole } from './cluster';
+import { type PlatformCluster, POOL_LABEL, podIdentityRole } from './cluster';
 
 /** Label naming the accelerator of a GPU node (`nvidia-l4`). */
 export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
@@ -16,7 +16,10 @@ export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: eks.
 export const DEFAULT_GPU_DISK_GIB = 200;
 
 /** Pinned chart versions; bump deliberately. */
-export const NVIDIA_DEVICE_PLUGIN_CHART = { repository: 'https://nvidia.github.io/k8s-device-plugin', version: '0.17.1' };
+export const NVIDIA_DEVICE_PLUGIN_CHART = {
+  repository: 'https://nvidia.github.io/k8s-device-plugin',
+  version: '0.17.1',
+};
 export const CLUSTER_AUTOSCALER_CHART = { repository: 'https://kubernetes.github.io/autoscaler', version: '9.46.6' };
 
 /**
@@ -26,9 +29,18 @@ export const CLUSTER_AUTOSCALER_CHART = { repository: 'https://kubernetes.github
  * metadata from inside containers, which needs a second hop. Pods get AWS credentials from Pod
  * Identity, and the node role they could otherwise reach holds only the worker, CNI and ECR
  * pull-only policies. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html
+ *
+ * `instanceType` goes into the template (not the node group) for GPU pools: aws-eks-v2 checks a
+ * node group's AMI type against its own list of GPU families, which predates g6e and p5.
  */
-export function nodeLaunchTemplate(scope: Construct, id: string, diskSizeGiB: number): eks.LaunchTemplateSpec {
+export function nodeLaunchTemplate(
+  scope: Construct,
+  id: string,
+  diskSizeGiB: number,
+  instanceType?: ec2.InstanceType,
+): eks.LaunchTemplateSpec {
   const template = new ec2.LaunchTemplate(scope, id, {
+    instanceType,
     requireImdsv2: true,
     httpPutResponseHopLimit: 2,
     blockDevices: [
@@ -83,14 +95,18 @@ export class GpuPools extends Construct {
         subnets: props.subnets,
         amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
         capacityType: pool.capacity === 'spot' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
-        instanceTypes: [new ec2.InstanceType(instanceType)],
         minSize: pool.minNodes,
         maxSize: pool.maxNodes,
         desiredSize: pool.desiredNodes ?? pool.minNodes,
         labels: poolLabels(pool),
         taints: [GPU_TAINT],
         tags: autoscalerTags(clusterName, pool),
-        launchTemplateSpec: nodeLaunchTemplate(this, `${pool.name}LaunchTemplate`, pool.diskSizeGiB ?? DEFAULT_GPU_DISK_GIB),
+        launchTemplateSpec: nodeLaunchTemplate(
+          this,
+          `${pool.name}LaunchTemplate`,
+          pool.diskSizeGiB ?? DEFAULT_GPU_DISK_GIB,
+          new ec2.InstanceType(instanceType),
+        ),
       });
     }
     this.nodegroups = nodegroups;

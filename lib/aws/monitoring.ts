@@ -101,7 +101,14 @@ export class PlatformMonitoring extends Construct {
     const period = Duration.minutes(5);
     const apiDims = { ApiName: props.api.restApiName, Stage: props.api.deploymentStage.stageName };
     const apiMetric = (metricName: string, statistic: string, label: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: apiDims, statistic, period, label });
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: apiDims,
+        statistic,
+        period,
+        label,
+      });
     const ci = (metricName: string, statistic: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'ContainerInsights',
@@ -142,7 +149,13 @@ export class PlatformMonitoring extends Construct {
 
     const action = new cloudwatchActions.SnsAction(this.alarmTopic);
     const alarms: cloudwatch.Alarm[] = [];
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, threshold: number, description: string, evaluationPeriods = 3) => {
+    const alarm = (
+      alarmId: string,
+      metric: cloudwatch.IMetric,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 3,
+    ) => {
       const a = new cloudwatch.Alarm(this, alarmId, {
         alarmName: props.names.resource(kebab(alarmId)),
         alarmDescription: description,
@@ -159,12 +172,24 @@ export class PlatformMonitoring extends Construct {
     };
     alarm('Api5xxRate', rate5xx, 5, 'More than 5% of model API requests fail with 5xx');
     alarm('ApiLatencyP99', p99, 10_000, 'Model API p99 latency is 10 s or more');
-    alarm('GpuPodsUnschedulable', unschedulable, 1, 'GPU pods cannot be scheduled: pools at max size, no capacity, or quota', 3);
+    alarm(
+      'GpuPodsUnschedulable',
+      unschedulable,
+      1,
+      'GPU pods cannot be scheduled: pools at max size, no capacity, or quota',
+      3,
+    );
     alarm('PodsPending', pending, 1, 'Pods have been pending for 30 minutes', 6);
     for (const pool of env.kubernetes.gpuPools) {
       const metric = poolNodes.find(([name]) => name === pool.name)?.[1];
       if (metric) {
-        alarm(`GpuPool${pascalName(pool.name)}AtMax`, metric, pool.maxNodes, `GPU pool ${pool.name} runs at its max size (${pool.maxNodes} nodes)`, 3);
+        alarm(
+          `GpuPool${pascalName(pool.name)}AtMax`,
+          metric,
+          pool.maxNodes,
+          `GPU pool ${pool.name} runs at its max size (${pool.maxNodes} nodes)`,
+          3,
+        );
       }
     }
     this.alarms = alarms;
@@ -186,7 +211,11 @@ export class PlatformMonitoring extends Construct {
           }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Pending and unschedulable pods', left: [pending, unschedulable], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'Pending and unschedulable pods',
+            left: [pending, unschedulable],
+            width: 12,
+          }),
           new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 12 }),
         ],
       ],

@@ -68,7 +68,9 @@ export class PlatformNetwork extends Construct {
     const smallMask = Math.min(prefix + 5, 28);
 
     const subnetConfiguration: ec2.SubnetConfiguration[] = [
-      ...(egress ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: smallMask, mapPublicIpOnLaunch: false }] : []),
+      ...(egress
+        ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: smallMask, mapPublicIpOnLaunch: false }]
+        : []),
       {
         name: 'Private',
         subnetType: egress ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
@@ -123,7 +125,11 @@ export class PlatformNetwork extends Construct {
     });
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(net.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
     for (const cidr of env.hybrid?.nodeCidrs ?? []) {
-      this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'HTTPS from on-premises hybrid nodes');
+      this.endpointSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(cidr),
+        ec2.Port.tcp(443),
+        'HTTPS from on-premises hybrid nodes',
+      );
     }
     for (const [endpointId, service] of INTERFACE_ENDPOINTS) {
       this.vpc.addInterfaceEndpoint(endpointId, {

@@ -96,7 +96,12 @@ export class PlatformStage extends Stage {
     const common = { environment: env, names: this.names };
     const stack = this.platform;
     this.keys = new PlatformKeys(stack, 'Keys', common);
-    this.kmsKeys = { data: this.keys.data, logs: this.keys.logs, cluster: this.keys.cluster, pipeline: this.keys.pipeline };
+    this.kmsKeys = {
+      data: this.keys.data,
+      logs: this.keys.logs,
+      cluster: this.keys.cluster,
+      pipeline: this.keys.pipeline,
+    };
     this.network = new PlatformNetwork(stack, 'Network', { ...common, logsKey: this.keys.logs });
     this.vpc = this.network.vpc;
     this.privateSubnets = this.network.workloadSubnets;
@@ -140,10 +145,16 @@ export class PlatformStage extends Stage {
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });
     new CfnOutput(stack, 'ApiUrl', { value: this.api.url, description: 'Model API base URL' });
     for (const [zone, bucket] of Object.entries(this.storage.buckets)) {
-      new CfnOutput(stack, `${pascal(zone)}BucketName`, { value: bucket.bucketName, description: `S3 bucket of the ${zone} zone` });
+      new CfnOutput(stack, `${pascal(zone)}BucketName`, {
+        value: bucket.bucketName,
+        description: `S3 bucket of the ${zone} zone`,
+      });
     }
     for (const [name, repo] of Object.entries(this.registry.repositories)) {
-      new CfnOutput(stack, `${pascal(name)}RepositoryUri`, { value: repo.repositoryUri, description: `ECR repository ${name}` });
+      new CfnOutput(stack, `${pascal(name)}RepositoryUri`, {
+        value: repo.repositoryUri,
+        description: `ECR repository ${name}`,
+      });
     }
   }
 }

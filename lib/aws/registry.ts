@@ -43,8 +43,18 @@ export class PlatformRegistry extends Construct {
         removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         emptyOnDelete: false,
         lifecycleRules: [
-          { rulePriority: 1, description: 'Drop untagged images', tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14) },
-          { rulePriority: 2, description: 'Keep the newest 200 images', tagStatus: ecr.TagStatus.ANY, maxImageCount: 200 },
+          {
+            rulePriority: 1,
+            description: 'Drop untagged images',
+            tagStatus: ecr.TagStatus.UNTAGGED,
+            maxImageAge: Duration.days(14),
+          },
+          {
+            rulePriority: 2,
+            description: 'Keep the newest 200 images',
+            tagStatus: ecr.TagStatus.ANY,
+            maxImageCount: 200,
+          },
         ],
       });
     }
@@ -58,4 +68,3 @@ export class PlatformRegistry extends Construct {
     return repo;
   }
 }
-

@@ -83,10 +83,18 @@ export class PlatformStorage extends Construct {
           {
             id: 'tiering',
             transitions: [
-              { storageClass: s3.StorageClass.INFREQUENT_ACCESS, transitionAfter: Duration.days(lifecycle.coolAfterDays) },
+              {
+                storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+                transitionAfter: Duration.days(lifecycle.coolAfterDays),
+              },
               ...(lifecycle.archiveAfterDays === undefined
                 ? []
-                : [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(lifecycle.archiveAfterDays) }]),
+                : [
+                    {
+                      storageClass: s3.StorageClass.GLACIER,
+                      transitionAfter: Duration.days(lifecycle.archiveAfterDays),
+                    },
+                  ]),
             ],
             noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionDays),
             abortIncompleteMultipartUploadAfter: Duration.days(7),
@@ -111,7 +119,6 @@ export class PlatformStorage extends Construct {
     return bucket;
   }
 }
-
 
 export function pascal(text: string): string {
   return text

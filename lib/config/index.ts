@@ -1,5 +1,5 @@
-export * from './cidr';
 export * from './aws-regions';
+export * from './cidr';
 export * from './gpu-catalog';
 export * from './naming';
 export * from './tags';
