@@ -17,6 +17,8 @@ export interface AwsRegionFacts {
 export const AWS_REGION_FACTS: Readonly<Record<string, AwsRegionFacts>> = {
   'us-east-1': { availabilityZones: 6, gpuFamilies: ['g4dn', 'g5', 'g6', 'g6e', 'p4d', 'p5'] },
   'us-east-2': { availabilityZones: 3, gpuFamilies: ['g4dn', 'g5', 'g6', 'g6e', 'p4d', 'p5'] },
+  // us-west-1 offers new accounts two zones.
+  'us-west-1': { availabilityZones: 2, gpuFamilies: ['g4dn', 'g5'] },
   'us-west-2': { availabilityZones: 4, gpuFamilies: ['g4dn', 'g5', 'g6', 'g6e', 'p4d', 'p5'] },
   'eu-west-1': { availabilityZones: 3, gpuFamilies: ['g4dn', 'g5', 'g6', 'g6e', 'p4d', 'p5'] },
   'eu-west-2': { availabilityZones: 3, gpuFamilies: ['g4dn', 'g5', 'g6', 'p5'] },
