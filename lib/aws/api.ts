@@ -147,6 +147,15 @@ export class ModelApi extends Construct {
         'Internal TCP listener reached only by the API Gateway VPC link; clients get TLS at API Gateway, and the pods may terminate TLS themselves (TCP passes it through)',
     });
 
+    // API Gateway creates the execution-log group itself, unencrypted and kept forever; creating it
+    // first gives it the logs key and the environment's retention.
+    new logs.LogGroup(this, 'ExecutionLogs', {
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${API_STAGE}`,
+      encryptionKey: props.logsKey,
+      retention,
+      removalPolicy,
+    });
+
     const validator = this.api.addRequestValidator('BodyValidator', {
       requestValidatorName: 'body-and-parameters',
       validateRequestBody: true,

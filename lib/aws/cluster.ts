@@ -1,10 +1,12 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
@@ -26,6 +28,8 @@ export interface PlatformClusterProps {
   readonly subnets: ec2.SubnetSelection;
   /** Envelope-encrypts Kubernetes secrets. */
   readonly clusterKey: kms.IKey;
+  /** Encrypts the control-plane and Container Insights log groups. */
+  readonly logsKey: kms.IKey;
   /** Bucket the model-serving pods read models from. */
   readonly modelsBucket: s3.IBucket;
   /** Repository the model-serving images come from. */
@@ -49,6 +53,11 @@ export class PlatformCluster extends Construct {
   /** The role the model-serving service account assumes through Pod Identity. */
   public readonly modelServingRole: iam.Role;
   public readonly podIdentityAgent: eks.Addon;
+  /**
+   * Log groups that EKS and the CloudWatch agent would otherwise create unencrypted and without
+   * retention: the control-plane group and Container Insights' four groups, by name.
+   */
+  public readonly logGroups: Readonly<Record<string, logs.LogGroup>>;
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     super(scope, id);
@@ -56,8 +65,29 @@ export class PlatformCluster extends Construct {
     const k8s = env.kubernetes;
     const allowed = k8s.apiAllowedCidrs ?? [];
 
+    // EKS and the CloudWatch agent write into these groups when they exist, so creating them first
+    // gives them the logs key and the environment's retention.
+    // https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
+    const clusterName = props.names.eksCluster;
+    const logGroups: Record<string, logs.LogGroup> = {};
+    const groupNames: ReadonlyArray<readonly [string, string]> = [
+      ['ControlPlaneLogs', `/aws/eks/${clusterName}/cluster`],
+      ...(['application', 'dataplane', 'host', 'performance'] as const).map(
+        (kind) => [`ContainerInsights${kind[0]?.toUpperCase()}${kind.slice(1)}Logs`, `/aws/containerinsights/${clusterName}/${kind}`] as const,
+      ),
+    ];
+    for (const [logId, logGroupName] of groupNames) {
+      logGroups[logGroupName] = new logs.LogGroup(this, logId, {
+        logGroupName,
+        encryptionKey: props.logsKey,
+        retention: env.monitoring.logRetentionDays as logs.RetentionDays,
+        removalPolicy: env.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
+    this.logGroups = logGroups;
+
     this.cluster = new eks.Cluster(this, 'Resource', {
-      clusterName: props.names.eksCluster,
+      clusterName,
       version: eks.KubernetesVersion.of(k8s.version),
       vpc: props.vpc,
       vpcSubnets: [props.subnets],
@@ -82,6 +112,14 @@ export class PlatformCluster extends Construct {
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
       outputConfigCommand: false,
     });
+    if (env.network.natGateways === 0) {
+      Annotations.of(this).addWarningV2(
+        'mlops:helm-offline',
+        'natGateways is 0: the kubectl handler reaches AWS through VPC endpoints only, so the Helm charts (NVIDIA device plugin, Cluster Autoscaler) and their images must be mirrored into this account (ECR, OCI charts) before the first deploy',
+      );
+    }
+
+    for (const group of Object.values(logGroups)) this.cluster.node.addDependency(group);
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),

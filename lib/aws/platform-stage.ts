@@ -115,6 +115,7 @@ export class PlatformStage extends Stage {
       vpc: this.vpc,
       subnets: this.privateSubnets,
       clusterKey: this.keys.cluster,
+      logsKey: this.keys.logs,
       modelsBucket: this.modelsBucket,
       modelRepository: this.modelRepository,
     });
