@@ -73,7 +73,11 @@ export class PlatformCluster extends Construct {
     const groupNames: ReadonlyArray<readonly [string, string]> = [
       ['ControlPlaneLogs', `/aws/eks/${clusterName}/cluster`],
       ...(['application', 'dataplane', 'host', 'performance'] as const).map(
-        (kind) => [`ContainerInsights${kind[0]?.toUpperCase()}${kind.slice(1)}Logs`, `/aws/containerinsights/${clusterName}/${kind}`] as const,
+        (kind) =>
+          [
+            `ContainerInsights${kind[0]?.toUpperCase()}${kind.slice(1)}Logs`,
+            `/aws/containerinsights/${clusterName}/${kind}`,
+          ] as const,
       ),
     ];
     for (const [logId, logGroupName] of groupNames) {
@@ -185,6 +189,10 @@ export class PlatformCluster extends Construct {
     acknowledge(this.cluster, {
       [managedPolicyFinding('AmazonEKSClusterPolicy')]:
         'AWS-maintained EKS cluster role policy, required by the control plane: https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html',
+    });
+    acknowledge(this.cluster, {
+      'CloudFormation-Validate::W9009':
+        "aws-eks-v2 writes EncryptionConfig.Resources: ['secrets'], the only value the EKS API accepts and still requires for secrets envelope encryption; the schema's deprecation note has no replacement",
     });
     const kubectl = this.cluster.node.findChild('KubectlProvider');
     const lambdaRoleReason =

@@ -1,12 +1,13 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, type IAspect } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { CfnBudget } from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
 
 export interface EnvironmentBudgetProps {
@@ -220,6 +221,18 @@ export class PlatformMonitoring extends Construct {
         ],
       ],
     });
+  }
+}
+
+/**
+ * Sets the environment's retention on every log group in a scope, including the ones library
+ * constructs create with their own default (the kubectl handler's groups keep logs for two years).
+ */
+export class LogRetention implements IAspect {
+  constructor(private readonly days: number) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof logs.CfnLogGroup) node.retentionInDays = this.days;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Annotations, CfnOutput, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Stack, Stage, Tags } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -20,7 +20,7 @@ import { ModelApi } from './api';
 import { PlatformCluster } from './cluster';
 import { GpuPools } from './gpu-pool';
 import { type KeyPurpose, PlatformKeys } from './keys';
-import { EnvironmentBudget, PlatformMonitoring } from './monitoring';
+import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
 import { PlatformNetwork } from './network';
 import { PlatformRegistry } from './registry';
 import { PlatformStorage, pascal } from './storage';
@@ -92,6 +92,7 @@ export class PlatformStage extends Stage {
       terminationProtection: production,
     });
     new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
+    Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));
 
     const common = { environment: env, names: this.names };
     const stack = this.platform;
