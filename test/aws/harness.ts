@@ -2,6 +2,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { PlatformKeys } from '../../lib/aws/keys';
+import { PlatformStage } from '../../lib/aws/platform-stage';
 import { type AwsEnvironment, PlatformNames } from '../../lib/config';
 import { cdkContext } from '../util';
 
@@ -24,4 +25,21 @@ export function harness(environment: AwsEnvironment): Harness {
 
 export function templateOf(h: Harness): Template {
   return Template.fromStack(h.stack);
+}
+
+const stageCache = new Map<AwsEnvironment, { stage: PlatformStage; template: Template }>();
+
+/**
+ * The environment's whole stage without the compliance packs (the stage tests run those), for
+ * construct tests that need their neighbours; built once per environment and test file.
+ */
+export function stageOf(environment: AwsEnvironment): { stage: PlatformStage; template: Template } {
+  let built = stageCache.get(environment);
+  if (!built) {
+    const app = new App({ context: cdkContext() });
+    const stage = new PlatformStage(app, 'Test', { environment });
+    built = { stage, template: Template.fromStack(stage.platform) };
+    stageCache.set(environment, built);
+  }
+  return built;
 }
