@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
@@ -20,7 +20,15 @@ export const NVIDIA_DEVICE_PLUGIN_CHART = {
   repository: 'https://nvidia.github.io/k8s-device-plugin',
   version: '0.17.1',
 };
-export const CLUSTER_AUTOSCALER_CHART = { repository: 'https://kubernetes.github.io/autoscaler', version: '9.46.6' };
+/**
+ * Chart 9.50.1 ships Cluster Autoscaler 1.33.0; the autoscaler's minor must match the cluster's.
+ * https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
+ */
+export const CLUSTER_AUTOSCALER_CHART = {
+  repository: 'https://kubernetes.github.io/autoscaler',
+  version: '9.50.1',
+  kubernetesVersion: '1.33',
+};
 
 /**
  * A launch template for a managed node group: IMDSv2 required, and an encrypted gp3 root volume.
@@ -167,6 +175,12 @@ export class GpuPools extends Construct {
     });
     props.platformCluster.associate('AutoscalerIdentity', 'kube-system', 'cluster-autoscaler', this.autoscalerRole);
 
+    if (props.environment.kubernetes.version !== CLUSTER_AUTOSCALER_CHART.kubernetesVersion) {
+      Annotations.of(this).addWarningV2(
+        'mlops:autoscaler-version',
+        `kubernetes.version is ${props.environment.kubernetes.version} but the Cluster Autoscaler chart ${CLUSTER_AUTOSCALER_CHART.version} is built for ${CLUSTER_AUTOSCALER_CHART.kubernetesVersion}; pin a chart whose autoscaler minor matches in lib/aws/gpu-pool.ts`,
+      );
+    }
     cluster.addHelmChart('ClusterAutoscaler', {
       chart: 'cluster-autoscaler',
       release: 'cluster-autoscaler',

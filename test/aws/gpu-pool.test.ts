@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { autoscalerTags, poolLabels } from '../../lib/aws/gpu-pool';
 import type { GpuPoolConfig } from '../../lib/config';
-import { fixtures } from '../util';
+import { fixtures, vary } from '../util';
 import { stageOf } from './harness';
 
 const infer = fixtures.awsStaging.kubernetes.gpuPools[0] as GpuPoolConfig;
@@ -89,5 +89,20 @@ describe('GpuPools', () => {
       PodIdentityAssociations: [Match.objectLike({ ServiceAccount: 'cloudwatch-agent' })],
       ConfigurationValues: Match.stringLikeRegexp('nvidia.com/gpu'),
     });
+  });
+});
+
+describe('GpuPools versions', () => {
+  it('warns when the Kubernetes version does not match the pinned Cluster Autoscaler', () => {
+    // GIVEN a cluster on another minor WHEN the stage is built
+    const env = vary(fixtures.awsStaging, (d) => {
+      d.kubernetes.version = '1.34';
+    });
+    const { stage } = stageOf(env);
+    // THEN the GPU pools carry a warning naming both versions
+    const warnings = stage.gpuPools.node.metadata
+      .filter((m) => m.type === 'aws:cdk:warning')
+      .map((m) => String(m.data));
+    expect(warnings.some((w) => w.includes('kubernetes.version is 1.34') && w.includes('9.50.1'))).toBe(true);
   });
 });
