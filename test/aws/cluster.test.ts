@@ -106,3 +106,18 @@ describe('PlatformCluster', () => {
     }
   });
 });
+
+describe('PlatformCluster without outbound internet', () => {
+  it('warns that Helm charts must be mirrored when natGateways is 0, and not otherwise', () => {
+    // GIVEN the hybrid environment (natGateways 0) and staging (1 NAT gateway)
+    const warnings = (env: typeof fixtures.awsHybrid) =>
+      stageOf(env)
+        .stage.platformCluster.node.metadata.filter((m) => m.type === 'aws:cdk:warning')
+        .map((m) => String(m.data));
+    // THEN only the hybrid cluster says so
+    expect(warnings(fixtures.awsHybrid).some((w) => w.includes('natGateways is 0') && w.includes('mirrored'))).toBe(
+      true,
+    );
+    expect(warnings(fixtures.awsStaging).some((w) => w.includes('natGateways is 0'))).toBe(false);
+  });
+});
