@@ -134,7 +134,17 @@ export class PlatformMonitoring extends Construct {
     const gpuUtil = ci('node_gpu_utilization', 'Average', 'GPU utilisation (%)');
     const gpuMem = ci('node_gpu_memory_utilization', 'Average', 'GPU memory (%)');
     const pending = ci('pod_status_pending', 'Maximum', 'Pending pods');
-    const unschedulable = ci('pod_status_unschedulable', 'Maximum', 'Unschedulable pods');
+    // Container Insights has no "unschedulable" count; pods that stay pending while every GPU in
+    // the cluster is already requested are GPU pods the pools cannot place (at max size, or no
+    // capacity). Metric names and dimensions: the CloudWatch agent's Container Insights EMF config.
+    const gpuRequested = ci('cluster_gpu_request', 'Maximum', 'GPUs requested');
+    const gpuTotal = ci('cluster_gpu_total', 'Maximum', 'GPUs in the cluster');
+    const unschedulable = new cloudwatch.MathExpression({
+      expression: 'IF(pending > 0 AND requested >= total, pending, 0)',
+      usingMetrics: { pending, requested: gpuRequested, total: gpuTotal },
+      period,
+      label: 'Pods pending with every GPU taken',
+    });
     const nodeCount = ci('cluster_node_count', 'Maximum', 'Nodes (all pools)');
     const poolNodes = Object.entries(props.gpuPoolInstanceTypes).map(
       ([pool, instanceType]) =>
@@ -177,7 +187,7 @@ export class PlatformMonitoring extends Construct {
       'GpuPodsUnschedulable',
       unschedulable,
       1,
-      'GPU pods cannot be scheduled: pools at max size, no capacity, or quota',
+      'Pods wait while every GPU is requested: GPU pools at max size, or no spot/on-demand capacity',
       3,
     );
     alarm('PodsPending', pending, 1, 'Pods have been pending for 30 minutes', 6);
@@ -204,7 +214,12 @@ export class PlatformMonitoring extends Construct {
           new cloudwatch.GraphWidget({ title: 'API errors', left: [errors4xx, errors5xx], right: [count], width: 12 }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'GPU utilisation and memory', left: [gpuUtil, gpuMem], width: 12 }),
+          new cloudwatch.GraphWidget({
+            title: 'GPU utilisation and memory',
+            left: [gpuUtil, gpuMem],
+            right: [gpuRequested, gpuTotal],
+            width: 12,
+          }),
           new cloudwatch.GraphWidget({
             title: 'Nodes per pool',
             left: [nodeCount, ...poolNodes.map(([, m]) => m)],

@@ -42,6 +42,10 @@ describe('PlatformMonitoring', () => {
     const infer = alarms.find((a) => a.Properties.AlarmName === 'mlops-production-gpu-pool-infer-at-max');
     expect(infer?.Properties.Threshold).toBe(16);
     expect(JSON.stringify(infer?.Properties.Metrics)).toContain("InstanceType = 'g6.xlarge'");
+    const unschedulable = alarms.find((a) => a.Properties.AlarmName === 'mlops-production-gpu-pods-unschedulable');
+    const expression = JSON.stringify(unschedulable?.Properties.Metrics);
+    for (const metric of ['pod_status_pending', 'cluster_gpu_request', 'cluster_gpu_total'])
+      expect(expression).toContain(metric);
   });
 
   it('builds a dashboard with API latency, errors, GPU, node and pending-pod widgets', () => {
