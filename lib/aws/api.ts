@@ -25,6 +25,12 @@ export interface ModelApiProps {
   readonly logsKey: kms.IKey;
   /** Receives the NLB's access logs. */
   readonly accessLogsBucket: s3.IBucket;
+  /**
+   * Security group of the inference pods (with the VPC CNI, the EKS cluster security group that
+   * the managed nodes use); it is opened to the load balancer on the inference port.
+   * @default - no rule is added; the pods' security group must admit the load balancer itself
+   */
+  readonly inferenceSecurityGroup?: ec2.ISecurityGroup;
 }
 
 /**
@@ -45,6 +51,8 @@ export class ModelApi extends Construct {
   public readonly api: apigw.RestApi;
   public readonly loadBalancer: elbv2.NetworkLoadBalancer;
   public readonly targetGroup: elbv2.NetworkTargetGroup;
+  /** The load balancer's security group (HTTP in from the VPC, the inference port out). */
+  public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly usagePlan?: apigw.UsagePlan;
   public readonly webAcl?: wafv2.CfnWebACL;
@@ -56,13 +64,22 @@ export class ModelApi extends Construct {
     const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const retention = env.monitoring.logRetentionDays as logs.RetentionDays;
 
-    const nlbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
-      vpc: props.vpc,
-      description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
-      allowAllOutbound: false,
-    });
+    const nlbSecurityGroup = (this.loadBalancerSecurityGroup = new ec2.SecurityGroup(
+      this,
+      'LoadBalancerSecurityGroup',
+      {
+        vpc: props.vpc,
+        description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
+        allowAllOutbound: false,
+      },
+    ));
     nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(80), 'VPC link from API Gateway');
     nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(INFERENCE_PORT), 'Inference pods');
+    props.inferenceSecurityGroup?.addIngressRule(
+      nlbSecurityGroup,
+      ec2.Port.tcp(INFERENCE_PORT),
+      'Model API load balancer to the inference pods',
+    );
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
       vpcSubnets: props.subnets,

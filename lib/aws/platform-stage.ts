@@ -132,6 +132,7 @@ export class PlatformStage extends Stage {
       subnets: this.privateSubnets,
       logsKey: this.keys.logs,
       accessLogsBucket: this.storage.accessLogs,
+      inferenceSecurityGroup: this.cluster.clusterSecurityGroup,
     });
     this.api = this.modelApi.api;
     this.monitoring = new PlatformMonitoring(stack, 'Monitoring', {

@@ -78,3 +78,16 @@ describe('ModelApi', () => {
     stageOf(fixtures.awsStaging).template.resourceCountIs('AWS::WAFv2::WebACL', 0);
   });
 });
+
+describe('ModelApi network path', () => {
+  it('opens the cluster security group to the load balancer on the inference port only', () => {
+    const { template } = stageOf(fixtures.awsStaging);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      IpProtocol: 'tcp',
+      FromPort: INFERENCE_PORT,
+      ToPort: INFERENCE_PORT,
+      GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'ClusterSecurityGroupId'] },
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiLoadBalancerSecurityGroup'), 'GroupId'] },
+    });
+  });
+});
