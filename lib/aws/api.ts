@@ -38,8 +38,8 @@ export interface ModelApiProps {
  * link to an internal Network Load Balancer in the private subnets.
  *
  * The NLB's target group is an IP target group on the inference pods' port: the inference
- * service's `TargetGroupBinding` (AWS Load Balancer Controller, deployed with the model-serving
- * workload) registers the pod IPs, so traffic goes straight to ready pods on whichever GPU node
+ * service's `TargetGroupBinding` (the AWS Load Balancer Controller runs in the cluster; the
+ * binding itself is deployed with the model-serving workload) registers the pod IPs, so traffic goes straight to ready pods on whichever GPU node
  * they run, and a pool that scales to zero simply has no targets. `targetGroup` is exposed for
  * that binding.
  *

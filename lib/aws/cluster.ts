@@ -42,8 +42,10 @@ export interface PlatformClusterProps {
  * public side limited to those CIDRs), all five control-plane log types, secrets envelope-encrypted
  * with the cluster key, the configured service CIDR, and hybrid remote node/pod networks.
  *
- * Also: the system managed node group (on-demand CPU), the EKS Pod Identity agent, and the pod
- * identity of the model-serving service account (read the models bucket, pull from ECR).
+ * Also: the system managed node group (on-demand CPU), the EKS Pod Identity agent, the pod
+ * identity of the model-serving service account (read the models bucket, pull from ECR), and the
+ * AWS Load Balancer Controller (IRSA, as aws-eks-v2 installs it), which binds the model API's IP
+ * target group to the inference pods.
  */
 export class PlatformCluster extends Construct {
   public readonly cluster: eks.Cluster;
@@ -115,15 +117,17 @@ export class PlatformCluster extends Construct {
       // runs in the VPC next to the private endpoint.
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
       outputConfigCommand: false,
+      albController: { version: eks.AlbControllerVersion.V3_2_2 },
     });
     if (env.network.natGateways === 0) {
       Annotations.of(this).addWarningV2(
         'mlops:helm-offline',
-        'natGateways is 0: the kubectl handler reaches AWS through VPC endpoints only, so the Helm charts (NVIDIA device plugin, Cluster Autoscaler) and their images must be mirrored into this account (ECR, OCI charts) before the first deploy',
+        'natGateways is 0: the kubectl handler reaches AWS through VPC endpoints only, so the Helm charts (NVIDIA device plugin, Cluster Autoscaler, AWS Load Balancer Controller) and their images must be mirrored into this account (ECR, OCI charts) before the first deploy',
       );
     }
 
     for (const group of Object.values(logGroups)) this.cluster.node.addDependency(group);
+    this.acknowledgeLoadBalancerController();
 
     this.nodeRole = new iam.Role(this, 'NodeRole', {
       assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
@@ -182,6 +186,31 @@ export class PlatformCluster extends Construct {
       MODEL_SERVING_SERVICE_ACCOUNT,
       this.modelServingRole,
     );
+  }
+
+  /**
+   * The AWS Load Balancer Controller binds the model API's IP target group to the inference pods
+   * (TargetGroupBinding). Its IAM policy is the one the controller's release publishes, which
+   * aws-eks-v2 applies verbatim.
+   */
+  private acknowledgeLoadBalancerController(): void {
+    const controller = this.cluster.albController;
+    if (!controller) return;
+    const elb = 'arn:<AWS::Partition>:elasticloadbalancing:*:*';
+    const reason =
+      "The AWS Load Balancer Controller's published IAM policy (v3.2.2): it creates and tags load balancers, target groups, listeners and security groups whose names and ids do not exist before, and mutating calls are conditioned on the elbv2.k8s.aws/cluster tag: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/install/iam_policy.json";
+    acknowledge(controller, {
+      'AwsSolutions-IAM5[Resource::*]': reason,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:security-group/*]': reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:loadbalancer/app/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:loadbalancer/net/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:targetgroup/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener-rule/app/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener-rule/net/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener/app/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener/net/*/*/*]`]: reason,
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
   }
 
   /** Findings inside aws-eks-v2's own cluster role and kubectl handler, which it does not let us configure. */

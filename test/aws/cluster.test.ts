@@ -121,3 +121,12 @@ describe('PlatformCluster without outbound internet', () => {
     expect(warnings(fixtures.awsStaging).some((w) => w.includes('natGateways is 0'))).toBe(false);
   });
 });
+
+describe('PlatformCluster load balancer controller', () => {
+  it('installs the AWS Load Balancer Controller that binds the API target group to the pods', () => {
+    stageOf(fixtures.awsStaging).template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'aws-load-balancer-controller',
+      Version: '3.2.2',
+    });
+  });
+});
