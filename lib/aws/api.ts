@@ -64,15 +64,12 @@ export class ModelApi extends Construct {
     const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const retention = env.monitoring.logRetentionDays as logs.RetentionDays;
 
-    const nlbSecurityGroup = (this.loadBalancerSecurityGroup = new ec2.SecurityGroup(
-      this,
-      'LoadBalancerSecurityGroup',
-      {
-        vpc: props.vpc,
-        description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
-        allowAllOutbound: false,
-      },
-    ));
+    const nlbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
+      allowAllOutbound: false,
+    });
+    this.loadBalancerSecurityGroup = nlbSecurityGroup;
     nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(80), 'VPC link from API Gateway');
     nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(INFERENCE_PORT), 'Inference pods');
     props.inferenceSecurityGroup?.addIngressRule(
