@@ -1,4 +1,12 @@
-import { Annotations, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Stack, Stage, Tags } from 'aws-cdk-lib';
+import type * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   type AwsEnvironment,
@@ -8,7 +16,14 @@ import {
   platformTags,
   validateEnvironment,
 } from '../config';
-import { EnvironmentBudget } from './monitoring';
+import { ModelApi } from './api';
+import { PlatformCluster } from './cluster';
+import { GpuPools } from './gpu-pool';
+import { type KeyPurpose, PlatformKeys } from './keys';
+import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
+import { PlatformNetwork } from './network';
+import { PlatformRegistry } from './registry';
+import { PlatformStorage, pascal } from './storage';
 
 export interface PlatformStageProps {
   /** The environment this stage deploys; it must target AWS. */
@@ -27,6 +42,32 @@ export class PlatformStage extends Stage {
   public readonly names: PlatformNames;
   /** The stack of the environment's platform resources. */
   public readonly platform: Stack;
+  public readonly network: PlatformNetwork;
+  /** The environment's VPC. */
+  public readonly vpc: ec2.IVpc;
+  /** Subnets where nodes, pods, the NLB and the endpoints run (egress via NAT, or isolated). */
+  public readonly privateSubnets: ec2.SubnetSelection;
+  /** Subnets with no route to the internet. */
+  public readonly isolatedSubnets: ec2.SubnetSelection;
+  public readonly keys: PlatformKeys;
+  /** Customer-managed KMS keys by purpose. */
+  public readonly kmsKeys: Readonly<Record<KeyPurpose, kms.IKey>>;
+  public readonly storage: PlatformStorage;
+  /** The `models` data zone bucket. */
+  public readonly modelsBucket: s3.IBucket;
+  public readonly registry: PlatformRegistry;
+  /** The `model-serving` ECR repository. */
+  public readonly modelRepository: ecr.IRepository;
+  public readonly platformCluster: PlatformCluster;
+  /** The EKS cluster. */
+  public readonly cluster: eks.Cluster;
+  public readonly gpuPools: GpuPools;
+  public readonly modelApi: ModelApi;
+  /** The model API (REST). */
+  public readonly api: apigw.RestApi;
+  public readonly monitoring: PlatformMonitoring;
+  public readonly alarmTopic: sns.ITopic;
+  public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const env = props.environment;
@@ -51,5 +92,72 @@ export class PlatformStage extends Stage {
       terminationProtection: production,
     });
     new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
+    Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));
+
+    const common = { environment: env, names: this.names };
+    const stack = this.platform;
+    this.keys = new PlatformKeys(stack, 'Keys', common);
+    this.kmsKeys = {
+      data: this.keys.data,
+      logs: this.keys.logs,
+      cluster: this.keys.cluster,
+      pipeline: this.keys.pipeline,
+    };
+    this.network = new PlatformNetwork(stack, 'Network', { ...common, logsKey: this.keys.logs });
+    this.vpc = this.network.vpc;
+    this.privateSubnets = this.network.workloadSubnets;
+    this.isolatedSubnets = this.network.isolatedSubnets;
+    this.storage = new PlatformStorage(stack, 'Storage', { ...common, dataKey: this.keys.data });
+    this.modelsBucket = this.storage.bucket('models');
+    this.registry = new PlatformRegistry(stack, 'Registry', { ...common, dataKey: this.keys.data });
+    this.modelRepository = this.registry.modelServing;
+    this.platformCluster = new PlatformCluster(stack, 'Cluster', {
+      ...common,
+      vpc: this.vpc,
+      subnets: this.privateSubnets,
+      clusterKey: this.keys.cluster,
+      logsKey: this.keys.logs,
+      modelsBucket: this.modelsBucket,
+      modelRepository: this.modelRepository,
+    });
+    this.cluster = this.platformCluster.cluster;
+    this.gpuPools = new GpuPools(stack, 'GpuPools', {
+      ...common,
+      platformCluster: this.platformCluster,
+      subnets: this.privateSubnets,
+    });
+    this.modelApi = new ModelApi(stack, 'Api', {
+      ...common,
+      vpc: this.vpc,
+      subnets: this.privateSubnets,
+      logsKey: this.keys.logs,
+      accessLogsBucket: this.storage.accessLogs,
+      inferenceSecurityGroup: this.cluster.clusterSecurityGroup,
+    });
+    this.api = this.modelApi.api;
+    this.monitoring = new PlatformMonitoring(stack, 'Monitoring', {
+      ...common,
+      logsKey: this.keys.logs,
+      api: this.api,
+      clusterName: this.names.eksCluster,
+      gpuPoolInstanceTypes: this.gpuPools.instanceTypes,
+    });
+    this.alarmTopic = this.monitoring.alarmTopic;
+    this.dashboard = this.monitoring.dashboard;
+
+    new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });
+    new CfnOutput(stack, 'ApiUrl', { value: this.api.url, description: 'Model API base URL' });
+    for (const [zone, bucket] of Object.entries(this.storage.buckets)) {
+      new CfnOutput(stack, `${pascal(zone)}BucketName`, {
+        value: bucket.bucketName,
+        description: `S3 bucket of the ${zone} zone`,
+      });
+    }
+    for (const [name, repo] of Object.entries(this.registry.repositories)) {
+      new CfnOutput(stack, `${pascal(name)}RepositoryUri`, {
+        value: repo.repositoryUri,
+        description: `ECR repository ${name}`,
+      });
+    }
   }
 }

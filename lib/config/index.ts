@@ -1,3 +1,4 @@
+export * from './aws-regions';
 export * from './cidr';
 export * from './delivery';
 export * from './gpu-catalog';

@@ -1,3 +1,4 @@
+import { AWS_REGION_FACTS, instanceFamily } from './aws-regions';
 import {
   cidrContains,
   cidrOverlaps,
@@ -220,7 +221,43 @@ export function validateEnvironment(env: PlatformEnvironment, file = environment
   ranges.push(...checkHybrid(c, env));
   c.noOverlaps(ranges);
   checkTags(c, env);
+  checkAwsRegion(c, env);
   return c.problems;
+}
+
+/**
+ * AWS-only facts of the target region (`aws-regions.ts`): enough availability zones, and GPU
+ * instance families the region sells. Regions missing from the table are not checked.
+ */
+function checkAwsRegion(c: Checker, env: PlatformEnvironment): void {
+  if (env.target.cloud !== 'aws') return;
+  const region = env.target.region;
+  const facts = AWS_REGION_FACTS[region];
+  if (!facts) return;
+  const zones = env.network.availabilityZones;
+  if (isInt(zones) && zones > facts.availabilityZones) {
+    c.error(
+      'network.availabilityZones',
+      zones,
+      `is more than the ${facts.availabilityZones} availability zones of ${region}`,
+      `use at most ${facts.availabilityZones} (https://docs.aws.amazon.com/global-infrastructure/latest/regions/aws-availability-zones.html)`,
+    );
+  }
+  env.kubernetes.gpuPools.forEach((pool, i) => {
+    const machineType =
+      pool.machineType ??
+      (isAccelerator(pool.accelerator) ? catalogMachineType('aws', pool.accelerator, pool.gpusPerNode) : undefined);
+    if (!machineType) return;
+    const family = instanceFamily(machineType);
+    if (!facts.gpuFamilies.includes(family)) {
+      c.error(
+        `kubernetes.gpuPools[${i}]${pool.machineType ? '.machineType' : '.accelerator'}`,
+        pool.machineType ?? pool.accelerator,
+        `runs on ${machineType}, and ${region} does not offer the ${family} instance family`,
+        `pick an accelerator ${region} offers (families: ${facts.gpuFamilies.join(', ')}) or another region (https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-instance-regions.html)`,
+      );
+    }
+  });
 }
 
 function checkIdentity(c: Checker, env: PlatformEnvironment): void {

@@ -330,6 +330,35 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     awsHybrid,
   ),
   aws(
+    'the region has fewer availability zones than configured',
+    (d) => {
+      d.target.region = 'us-west-1';
+      d.network.availabilityZones = 3;
+      d.network.natGateways = 1;
+      d.kubernetes.gpuPools = [];
+    },
+    'network.availabilityZones',
+    'availability zones of us-west-1',
+  ),
+  aws(
+    "a GPU pool's instance family is not offered in the region",
+    (d) => {
+      d.target.region = 'eu-west-3';
+      d.kubernetes.gpuPools = [d.kubernetes.gpuPools[0] as Draft<GpuPoolConfig>];
+    },
+    'kubernetes.gpuPools[0].accelerator',
+    'eu-west-3 does not offer the g6 instance family',
+  ),
+  aws(
+    "an explicit GPU machine type's family is not offered in the region",
+    (d) => {
+      d.target.region = 'eu-west-3';
+      d.kubernetes.gpuPools = [{ ...(d.kubernetes.gpuPools[0] as Draft<GpuPoolConfig>), machineType: 'p5.48xlarge' }];
+    },
+    'kubernetes.gpuPools[0].machineType',
+    'does not offer the p5 instance family',
+  ),
+  aws(
     'the service CIDR is not RFC 1918',
     (d) => {
       d.kubernetes.serviceCidr = '100.100.0.0/16';

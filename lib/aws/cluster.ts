@@ -1,0 +1,278 @@
+import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
+import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as eksL1 from 'aws-cdk-lib/aws-eks';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { AwsEnvironment, PlatformNames } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
+import { nodeLaunchTemplate } from './gpu-pool';
+
+/** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
+export const MODEL_SERVING_NAMESPACE = 'model-serving';
+export const MODEL_SERVING_SERVICE_ACCOUNT = 'model-serving';
+
+/** Label every node carries with its pool name; the system pool is `system`. */
+export const POOL_LABEL = 'mlops.platform/pool';
+
+export interface PlatformClusterProps {
+  readonly environment: AwsEnvironment;
+  readonly names: PlatformNames;
+  readonly vpc: ec2.IVpc;
+  /** Subnets of the control-plane ENIs and the nodes. */
+  readonly subnets: ec2.SubnetSelection;
+  /** Envelope-encrypts Kubernetes secrets. */
+  readonly clusterKey: kms.IKey;
+  /** Encrypts the control-plane and Container Insights log groups. */
+  readonly logsKey: kms.IKey;
+  /** Bucket the model-serving pods read models from. */
+  readonly modelsBucket: s3.IBucket;
+  /** Repository the model-serving images come from. */
+  readonly modelRepository: ecr.IRepository;
+}
+
+/**
+ * The EKS cluster (aws-eks-v2): API authentication mode (access entries, no aws-auth ConfigMap),
+ * private API endpoint unless `kubernetes.apiAllowedCidrs` is set (then public and private, the
+ * public side limited to those CIDRs), all five control-plane log types, secrets envelope-encrypted
+ * with the cluster key, the configured service CIDR, and hybrid remote node/pod networks.
+ *
+ * Also: the system managed node group (on-demand CPU), the EKS Pod Identity agent, the pod
+ * identity of the model-serving service account (read the models bucket, pull from ECR), and the
+ * AWS Load Balancer Controller (IRSA, as aws-eks-v2 installs it), which binds the model API's IP
+ * target group to the inference pods.
+ */
+export class PlatformCluster extends Construct {
+  public readonly cluster: eks.Cluster;
+  /** The role of every managed node group (system and GPU pools). */
+  public readonly nodeRole: iam.Role;
+  public readonly systemNodegroup: eks.Nodegroup;
+  /** The role the model-serving service account assumes through Pod Identity. */
+  public readonly modelServingRole: iam.Role;
+  public readonly podIdentityAgent: eks.Addon;
+  /**
+   * Log groups that EKS and the CloudWatch agent would otherwise create unencrypted and without
+   * retention: the control-plane group and Container Insights' four groups, by name.
+   */
+  public readonly logGroups: Readonly<Record<string, logs.LogGroup>>;
+
+  constructor(scope: Construct, id: string, props: PlatformClusterProps) {
+    super(scope, id);
+    const env = props.environment;
+    const k8s = env.kubernetes;
+    const allowed = k8s.apiAllowedCidrs ?? [];
+
+    // EKS and the CloudWatch agent write into these groups when they exist, so creating them first
+    // gives them the logs key and the environment's retention.
+    // https://docs.aws.amazon.com/eks/latest/userguide/control-plane-logs.html
+    const clusterName = props.names.eksCluster;
+    const logGroups: Record<string, logs.LogGroup> = {};
+    const groupNames: ReadonlyArray<readonly [string, string]> = [
+      ['ControlPlaneLogs', `/aws/eks/${clusterName}/cluster`],
+      ...(['application', 'dataplane', 'host', 'performance'] as const).map(
+        (kind) =>
+          [
+            `ContainerInsights${kind[0]?.toUpperCase()}${kind.slice(1)}Logs`,
+            `/aws/containerinsights/${clusterName}/${kind}`,
+          ] as const,
+      ),
+    ];
+    for (const [logId, logGroupName] of groupNames) {
+      logGroups[logGroupName] = new logs.LogGroup(this, logId, {
+        logGroupName,
+        encryptionKey: props.logsKey,
+        retention: env.monitoring.logRetentionDays as logs.RetentionDays,
+        removalPolicy: env.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    }
+    this.logGroups = logGroups;
+
+    this.cluster = new eks.Cluster(this, 'Resource', {
+      clusterName,
+      version: eks.KubernetesVersion.of(k8s.version),
+      vpc: props.vpc,
+      vpcSubnets: [props.subnets],
+      endpointAccess:
+        allowed.length > 0 ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...allowed) : eks.EndpointAccess.PRIVATE,
+      secretsEncryptionKey: props.clusterKey,
+      serviceIpv4Cidr: k8s.serviceCidr,
+      clusterLogging: [
+        eks.ClusterLoggingTypes.API,
+        eks.ClusterLoggingTypes.AUDIT,
+        eks.ClusterLoggingTypes.AUTHENTICATOR,
+        eks.ClusterLoggingTypes.CONTROLLER_MANAGER,
+        eks.ClusterLoggingTypes.SCHEDULER,
+      ],
+      defaultCapacity: 0,
+      defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
+      remoteNodeNetworks: env.hybrid ? [{ cidrs: [...env.hybrid.nodeCidrs] }] : undefined,
+      remotePodNetworks:
+        env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
+      // Helm charts (device plugin, cluster autoscaler) are applied by the kubectl handler, which
+      // runs in the VPC next to the private endpoint.
+      kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
+      outputConfigCommand: false,
+      albController: { version: eks.AlbControllerVersion.V3_2_2 },
+    });
+    if (env.network.natGateways === 0) {
+      Annotations.of(this).addWarningV2(
+        'mlops:helm-offline',
+        'natGateways is 0: the kubectl handler reaches AWS through VPC endpoints only, so the Helm charts (NVIDIA device plugin, Cluster Autoscaler, AWS Load Balancer Controller) and their images must be mirrored into this account (ECR, OCI charts) before the first deploy',
+      );
+    }
+
+    for (const group of Object.values(logGroups)) this.cluster.node.addDependency(group);
+    this.acknowledgeLoadBalancerController();
+
+    this.nodeRole = new iam.Role(this, 'NodeRole', {
+      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+      description: `Managed node groups of ${props.names.eksCluster}`,
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKSWorkerNodePolicy'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEKS_CNI_Policy'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
+      ],
+    });
+    const nodePolicyReason =
+      'AWS-maintained policy that EKS managed nodes require, kept current by AWS as EKS adds APIs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html';
+    acknowledge(this.nodeRole, {
+      [managedPolicyFinding('AmazonEKSWorkerNodePolicy')]: nodePolicyReason,
+      [managedPolicyFinding('AmazonEKS_CNI_Policy')]: nodePolicyReason,
+      [managedPolicyFinding('AmazonEC2ContainerRegistryPullOnly')]: nodePolicyReason,
+    });
+    this.acknowledgeClusterInternals();
+
+    const pool = k8s.systemPool;
+    this.systemNodegroup = this.cluster.addNodegroupCapacity('SystemNodes', {
+      nodegroupName: 'system',
+      nodeRole: this.nodeRole,
+      subnets: props.subnets,
+      amiType: eks.NodegroupAmiType.AL2023_X86_64_STANDARD,
+      capacityType: eks.CapacityType.ON_DEMAND,
+      instanceTypes: [new ec2.InstanceType(pool.machineType)],
+      minSize: pool.minNodes,
+      maxSize: pool.maxNodes,
+      desiredSize: pool.desiredNodes ?? pool.minNodes,
+      labels: { [POOL_LABEL]: 'system' },
+      launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 100),
+    });
+
+    this.podIdentityAgent = new eks.Addon(this, 'PodIdentityAgent', {
+      cluster: this.cluster,
+      addonName: 'eks-pod-identity-agent',
+    });
+
+    this.modelServingRole = podIdentityRole(this, 'ModelServingRole', 'model-serving pods: read models, pull images');
+    props.modelsBucket.grantRead(this.modelServingRole);
+    props.modelRepository.grantPull(this.modelServingRole);
+    acknowledge(this.modelServingRole, {
+      'AwsSolutions-IAM5[Action::s3:GetBucket*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Action::s3:GetObject*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Action::s3:List*]': 'Read-only S3 actions of grantRead, on the models bucket only',
+      'AwsSolutions-IAM5[Resource::<StorageModels44005BB0.Arn>/*]':
+        'Every object of the models bucket: serving loads any model version',
+      'AwsSolutions-IAM5[Resource::*]':
+        'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
+    this.associate(
+      'ModelServingIdentity',
+      MODEL_SERVING_NAMESPACE,
+      MODEL_SERVING_SERVICE_ACCOUNT,
+      this.modelServingRole,
+    );
+  }
+
+  /**
+   * The AWS Load Balancer Controller binds the model API's IP target group to the inference pods
+   * (TargetGroupBinding). Its IAM policy is the one the controller's release publishes, which
+   * aws-eks-v2 applies verbatim.
+   */
+  private acknowledgeLoadBalancerController(): void {
+    const controller = this.cluster.albController;
+    if (!controller) return;
+    const elb = 'arn:<AWS::Partition>:elasticloadbalancing:*:*';
+    const reason =
+      "The AWS Load Balancer Controller's published IAM policy (v3.2.2): it creates and tags load balancers, target groups, listeners and security groups whose names and ids do not exist before, and mutating calls are conditioned on the elbv2.k8s.aws/cluster tag: https://github.com/kubernetes-sigs/aws-load-balancer-controller/blob/main/docs/install/iam_policy.json";
+    acknowledge(controller, {
+      'AwsSolutions-IAM5[Resource::*]': reason,
+      'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ec2:*:*:security-group/*]': reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:loadbalancer/app/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:loadbalancer/net/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:targetgroup/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener-rule/app/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener-rule/net/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener/app/*/*/*]`]: reason,
+      [`AwsSolutions-IAM5[Resource::${elb}:listener/net/*/*/*]`]: reason,
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
+  }
+
+  /** Findings inside aws-eks-v2's own cluster role and kubectl handler, which it does not let us configure. */
+  private acknowledgeClusterInternals(): void {
+    acknowledge(this.cluster, {
+      [managedPolicyFinding('AmazonEKSClusterPolicy')]:
+        'AWS-maintained EKS cluster role policy, required by the control plane: https://docs.aws.amazon.com/eks/latest/userguide/cluster-iam-role.html',
+    });
+    acknowledge(this.cluster, {
+      'CloudFormation-Validate::W9009':
+        "aws-eks-v2 writes EncryptionConfig.Resources: ['secrets'], the only value the EKS API accepts and still requires for secrets envelope encryption; the schema's deprecation note has no replacement",
+    });
+    const kubectl = this.cluster.node.findChild('KubectlProvider');
+    const lambdaRoleReason =
+      'AWS-maintained Lambda execution policies (logs, VPC ENIs, image read) of the kubectl handler that aws-eks-v2 creates to apply Helm charts; it has no invocation path but CloudFormation';
+    acknowledge(kubectl, {
+      [managedPolicyFinding('service-role/AWSLambdaBasicExecutionRole')]: lambdaRoleReason,
+      [managedPolicyFinding('service-role/AWSLambdaVPCAccessExecutionRole')]: lambdaRoleReason,
+      [managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')]: lambdaRoleReason,
+      'AwsSolutions-L1':
+        'The runtime of the kubectl handler is pinned by aws-eks-v2 to the one its kubectl layer is built for',
+      'AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler27822AE4.Arn>:*]':
+        'The custom resource framework invokes any version of the kubectl handler function it owns',
+      'HIPAA.Security-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
+      'NIST.800.53.R5-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
+      'HIPAA.Security-LambdaDLQ':
+        'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'NIST.800.53.R5-LambdaDLQ':
+        'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
+      'HIPAA.Security-CloudWatchLogGroupEncrypted':
+        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
+      'NIST.800.53.R5-CloudWatchLogGroupEncrypted':
+        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
+    // The handler's ECR public policy is conditional (a Fn::If in the template).
+    const handlerRole = kubectl.node.tryFindChild('Handler')?.node.tryFindChild('ServiceRole');
+    if (handlerRole) {
+      acknowledge(handlerRole, {
+        'AwsSolutions-IAM4[Policy::{"Fn::If":["ClusterKubectlProviderHandlerHasEcrPublic78825EA1",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]':
+          'AWS-maintained public-ECR read policy, attached by aws-eks-v2 only where ECR Public exists, so the handler can pull the helm/kubectl images',
+      });
+    }
+  }
+
+  /** Binds a Kubernetes service account to an IAM role through EKS Pod Identity. */
+  associate(id: string, namespace: string, serviceAccount: string, role: iam.IRole): eksL1.CfnPodIdentityAssociation {
+    const association = new eksL1.CfnPodIdentityAssociation(this, id, {
+      clusterName: this.cluster.clusterName,
+      namespace,
+      serviceAccount,
+      roleArn: role.roleArn,
+    });
+    association.node.addDependency(this.podIdentityAgent);
+    return association;
+  }
+}
+
+/** A role that EKS Pod Identity can hand to a service account. */
+export function podIdentityRole(scope: Construct, id: string, description: string): iam.Role {
+  return new iam.Role(scope, id, {
+    description,
+    assumedBy: new iam.ServicePrincipal('pods.eks.amazonaws.com').withSessionTags(),
+  });
+}

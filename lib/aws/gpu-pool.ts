@@ -1,0 +1,246 @@
+import { Annotations, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eksL1 from 'aws-cdk-lib/aws-eks';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { type AwsEnvironment, type GpuPoolConfig, type PlatformNames, resolveGpuMachineType } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
+import { type PlatformCluster, POOL_LABEL, podIdentityRole } from './cluster';
+
+/** Label naming the accelerator of a GPU node (`nvidia-l4`). */
+export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
+/** The taint every GPU node carries, so only pods that tolerate it (GPU workloads) land there. */
+export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: eks.TaintEffect.NO_SCHEDULE } as const;
+/** Default root volume of a GPU node, GiB: room for CUDA images and model weights. */
+export const DEFAULT_GPU_DISK_GIB = 200;
+
+/** Pinned chart versions; bump deliberately. */
+export const NVIDIA_DEVICE_PLUGIN_CHART = {
+  repository: 'https://nvidia.github.io/k8s-device-plugin',
+  version: '0.17.1',
+};
+/**
+ * Chart 9.50.1 ships Cluster Autoscaler 1.33.0; the autoscaler's minor must match the cluster's.
+ * https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
+ */
+export const CLUSTER_AUTOSCALER_CHART = {
+  repository: 'https://kubernetes.github.io/autoscaler',
+  version: '9.50.1',
+  kubernetesVersion: '1.33',
+};
+
+/**
+ * A launch template for a managed node group: IMDSv2 required, and an encrypted gp3 root volume.
+ *
+ * Hop limit 2: the CloudWatch agent of the observability add-on and the VPC CNI read instance
+ * metadata from inside containers, which needs a second hop. Pods get AWS credentials from Pod
+ * Identity, and the node role they could otherwise reach holds only the worker, CNI and ECR
+ * pull-only policies. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html
+ *
+ * `instanceType` goes into the template (not the node group) for GPU pools: aws-eks-v2 checks a
+ * node group's AMI type against its own list of GPU families, which predates g6e and p5.
+ */
+export function nodeLaunchTemplate(
+  scope: Construct,
+  id: string,
+  diskSizeGiB: number,
+  instanceType?: ec2.InstanceType,
+): eks.LaunchTemplateSpec {
+  const template = new ec2.LaunchTemplate(scope, id, {
+    instanceType,
+    requireImdsv2: true,
+    httpPutResponseHopLimit: 2,
+    blockDevices: [
+      {
+        deviceName: '/dev/xvda',
+        volume: ec2.BlockDeviceVolume.ebs(diskSizeGiB, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true }),
+      },
+    ],
+  });
+  return { id: template.launchTemplateId as string, version: template.latestVersionNumber };
+}
+
+export interface GpuPoolsProps {
+  readonly environment: AwsEnvironment;
+  readonly names: PlatformNames;
+  readonly platformCluster: PlatformCluster;
+  /** Subnets of the GPU nodes. */
+  readonly subnets: ec2.SubnetSelection;
+}
+
+/**
+ * One managed node group per configured GPU pool (AL2023 NVIDIA AMI, tainted, labelled, spot or
+ * on-demand, scaling from `minNodes`, possibly 0), and what makes GPU pods schedule:
+ *
+ * - the NVIDIA device plugin (advertises `nvidia.com/gpu`), only on GPU nodes;
+ * - the Cluster Autoscaler with its IAM through Pod Identity. For scale from zero it must know a
+ *   pool's labels, taints and GPUs before a node exists: it reads them from the node group's
+ *   `k8s.io/cluster-autoscaler/node-template/...` tags and from the EKS DescribeNodegroup API.
+ *   https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md#scaling-a-node-group-to-0
+ * - the amazon-cloudwatch-observability add-on (Container Insights with GPU metrics, DCGM).
+ */
+export class GpuPools extends Construct {
+  public readonly nodegroups: Readonly<Record<string, eks.Nodegroup>>;
+  /** Instance type of each pool, by pool name. */
+  public readonly instanceTypes: Readonly<Record<string, string>>;
+  public readonly autoscalerRole: iam.Role;
+  public readonly observabilityRole: iam.Role;
+
+  constructor(scope: Construct, id: string, props: GpuPoolsProps) {
+    super(scope, id);
+    const cluster = props.platformCluster.cluster;
+    const clusterName = props.names.eksCluster;
+    const nodegroups: Record<string, eks.Nodegroup> = {};
+    const instanceTypes: Record<string, string> = {};
+
+    for (const pool of props.environment.kubernetes.gpuPools) {
+      const instanceType = resolveGpuMachineType('aws', pool);
+      instanceTypes[pool.name] = instanceType;
+      nodegroups[pool.name] = cluster.addNodegroupCapacity(`Gpu${pool.name[0]?.toUpperCase()}${pool.name.slice(1)}`, {
+        nodegroupName: `gpu-${pool.name}`,
+        nodeRole: props.platformCluster.nodeRole,
+        subnets: props.subnets,
+        amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
+        capacityType: pool.capacity === 'spot' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
+        minSize: pool.minNodes,
+        maxSize: pool.maxNodes,
+        desiredSize: pool.desiredNodes ?? pool.minNodes,
+        labels: poolLabels(pool),
+        taints: [GPU_TAINT],
+        tags: autoscalerTags(clusterName, pool),
+        launchTemplateSpec: nodeLaunchTemplate(
+          this,
+          `${pool.name}LaunchTemplate`,
+          pool.diskSizeGiB ?? DEFAULT_GPU_DISK_GIB,
+          new ec2.InstanceType(instanceType),
+        ),
+      });
+    }
+    this.nodegroups = nodegroups;
+    this.instanceTypes = instanceTypes;
+
+    cluster.addHelmChart('NvidiaDevicePlugin', {
+      chart: 'nvidia-device-plugin',
+      release: 'nvidia-device-plugin',
+      repository: NVIDIA_DEVICE_PLUGIN_CHART.repository,
+      version: NVIDIA_DEVICE_PLUGIN_CHART.version,
+      namespace: 'kube-system',
+      values: {
+        nodeSelector: { 'nvidia.com/gpu.present': 'true' },
+        tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+      },
+    });
+
+    // Cluster Autoscaler IAM: read everywhere, change only node groups of this cluster.
+    // https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/aws/README.md#iam-policy
+    this.autoscalerRole = podIdentityRole(this, 'AutoscalerRole', `Cluster Autoscaler of ${clusterName}`);
+    this.autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'autoscaling:DescribeAutoScalingGroups',
+          'autoscaling:DescribeAutoScalingInstances',
+          'autoscaling:DescribeLaunchConfigurations',
+          'autoscaling:DescribeScalingActivities',
+          'autoscaling:DescribeTags',
+          'ec2:DescribeImages',
+          'ec2:DescribeInstanceTypes',
+          'ec2:DescribeLaunchTemplateVersions',
+          'ec2:GetInstanceTypesFromInstanceRequirements',
+        ],
+        resources: ['*'],
+      }),
+    );
+    this.autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['autoscaling:SetDesiredCapacity', 'autoscaling:TerminateInstanceInAutoScalingGroup'],
+        resources: ['*'],
+        conditions: { StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: 'owned' } },
+      }),
+    );
+    this.autoscalerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['eks:DescribeNodegroup'],
+        resources: [
+          Stack.of(this).formatArn({ service: 'eks', resource: 'nodegroup', resourceName: `${clusterName}/*` }),
+        ],
+      }),
+    );
+    acknowledge(this.autoscalerRole, {
+      'AwsSolutions-IAM5[Resource::*]':
+        'Auto Scaling and EC2 Describe* calls support no resource-level permissions; SetDesiredCapacity and TerminateInstanceInAutoScalingGroup are limited by the aws:ResourceTag condition to groups tagged as owned by this cluster',
+      [`AwsSolutions-IAM5[Resource::arn:aws:eks:${Stack.of(this).region}:${Stack.of(this).account}:nodegroup/${clusterName}/*]`]:
+        'eks:DescribeNodegroup on the node groups of this cluster only, whose ids EKS generates',
+      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    });
+    props.platformCluster.associate('AutoscalerIdentity', 'kube-system', 'cluster-autoscaler', this.autoscalerRole);
+
+    if (props.environment.kubernetes.version !== CLUSTER_AUTOSCALER_CHART.kubernetesVersion) {
+      Annotations.of(this).addWarningV2(
+        'mlops:autoscaler-version',
+        `kubernetes.version is ${props.environment.kubernetes.version} but the Cluster Autoscaler chart ${CLUSTER_AUTOSCALER_CHART.version} is built for ${CLUSTER_AUTOSCALER_CHART.kubernetesVersion}; pin a chart whose autoscaler minor matches in lib/aws/gpu-pool.ts`,
+      );
+    }
+    cluster.addHelmChart('ClusterAutoscaler', {
+      chart: 'cluster-autoscaler',
+      release: 'cluster-autoscaler',
+      repository: CLUSTER_AUTOSCALER_CHART.repository,
+      version: CLUSTER_AUTOSCALER_CHART.version,
+      namespace: 'kube-system',
+      values: {
+        cloudProvider: 'aws',
+        awsRegion: Stack.of(this).region,
+        autoDiscovery: { clusterName },
+        rbac: { serviceAccount: { create: true, name: 'cluster-autoscaler' } },
+        nodeSelector: { [POOL_LABEL]: 'system' },
+        extraArgs: {
+          'balance-similar-node-groups': true,
+          'skip-nodes-with-system-pods': false,
+          expander: 'least-waste',
+        },
+      },
+    });
+
+    // Container Insights with enhanced observability (GPU metrics through DCGM); its agent gets
+    // CloudWatch write access through Pod Identity rather than the node role.
+    this.observabilityRole = podIdentityRole(this, 'ObservabilityRole', `CloudWatch agent of ${clusterName}`);
+    this.observabilityRole.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('CloudWatchAgentServerPolicy'));
+    acknowledge(this.observabilityRole, {
+      [managedPolicyFinding('CloudWatchAgentServerPolicy')]:
+        'The AWS-maintained policy the observability add-on documents for its agent: https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html',
+    });
+    const observability = new eksL1.CfnAddon(this, 'Observability', {
+      clusterName: cluster.clusterName,
+      addonName: 'amazon-cloudwatch-observability',
+      resolveConflicts: 'OVERWRITE',
+      podIdentityAssociations: [{ serviceAccount: 'cloudwatch-agent', roleArn: this.observabilityRole.roleArn }],
+      configurationValues: JSON.stringify({
+        tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+      }),
+    });
+    observability.node.addDependency(props.platformCluster.podIdentityAgent);
+    for (const nodegroup of Object.values(nodegroups)) observability.node.addDependency(nodegroup);
+    observability.node.addDependency(props.platformCluster.systemNodegroup);
+  }
+}
+
+/** Labels of a GPU pool's nodes: the pool, the accelerator, and the device plugin's selector. */
+export function poolLabels(pool: GpuPoolConfig): Record<string, string> {
+  return { [POOL_LABEL]: pool.name, [ACCELERATOR_LABEL]: pool.accelerator, 'nvidia.com/gpu.present': 'true' };
+}
+
+/**
+ * Cluster Autoscaler discovery and node-template tags: what a pool's nodes will look like when it
+ * has none, so the autoscaler can scale it up from zero for a pending GPU pod.
+ */
+export function autoscalerTags(clusterName: string, pool: GpuPoolConfig): Record<string, string> {
+  const prefix = 'k8s.io/cluster-autoscaler/node-template';
+  const tags: Record<string, string> = {
+    'k8s.io/cluster-autoscaler/enabled': 'true',
+    [`k8s.io/cluster-autoscaler/${clusterName}`]: 'owned',
+    [`${prefix}/resources/nvidia.com/gpu`]: String(pool.gpusPerNode),
+    [`${prefix}/taint/${GPU_TAINT.key}`]: `${GPU_TAINT.value}:NoSchedule`,
+  };
+  for (const [key, value] of Object.entries(poolLabels(pool))) tags[`${prefix}/label/${key}`] = value;
+  return tags;
+}

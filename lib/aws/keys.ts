@@ -1,0 +1,115 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { AwsEnvironment, PlatformNames } from '../config';
+
+/** What a platform key protects; one customer-managed key per purpose limits each key's blast radius. */
+export type KeyPurpose = 'data' | 'logs' | 'cluster' | 'pipeline';
+
+export const KEY_PURPOSES: readonly KeyPurpose[] = ['data', 'logs', 'cluster', 'pipeline'];
+
+export interface PlatformKeysProps {
+  readonly environment: AwsEnvironment;
+  readonly names: PlatformNames;
+}
+
+/**
+ * Customer-managed KMS keys, one per purpose, with yearly automatic rotation, plus the platform's
+ * Secrets Manager secrets encrypted with the cluster key.
+ *
+ * - `data`: S3 buckets, ECR repositories.
+ * - `logs`: CloudWatch log groups (the Logs service may use it only for log groups of this account
+ *   and region, via the `aws:logs:arn` encryption context) and the alarm topic (CloudWatch alarms
+ *   publish to it).
+ * - `cluster`: Kubernetes secrets envelope encryption and platform secrets.
+ * - `pipeline`: reserved for the delivery pipeline's artifacts.
+ *
+ * Production keys are retained on stack deletion; staging keys are scheduled for deletion (7-30 day
+ * waiting period, so a mistake is still recoverable).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html
+ */
+export class PlatformKeys extends Construct {
+  public readonly data: kms.Key;
+  public readonly logs: kms.Key;
+  public readonly cluster: kms.Key;
+  public readonly pipeline: kms.Key;
+  /** Random token the model-serving tier uses to sign internal requests (never in a template). */
+  public readonly servingSecret: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: PlatformKeysProps) {
+    super(scope, id);
+    const production = props.environment.stage === 'production';
+    const make = (purpose: KeyPurpose, description: string) =>
+      new kms.Key(this, pascal(purpose), {
+        alias: props.names.kmsAlias(purpose),
+        description: `${props.names.base}: ${description}`,
+        enableKeyRotation: true,
+        rotationPeriod: Duration.days(365),
+        pendingWindow: Duration.days(production ? 30 : 7),
+        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      });
+    this.data = make('data', 'S3 buckets and ECR repositories');
+    this.logs = make('logs', 'CloudWatch log groups and the alarm topic');
+    this.cluster = make('cluster', 'Kubernetes secrets envelope encryption and platform secrets');
+    this.pipeline = make('pipeline', 'delivery pipeline artifacts');
+
+    const { region, account } = Stack.of(this);
+    // CloudWatch Logs encrypts log groups with the key only when the key policy names the regional
+    // service principal; the condition limits it to this account's log groups.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    this.logs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${Stack.of(this).partition}:logs:${region}:${account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    // CloudWatch alarms publish to the KMS-encrypted alarm topic.
+    // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    this.logs.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+      }),
+    );
+
+    this.servingSecret = new secretsmanager.Secret(this, 'ServingSecret', {
+      secretName: props.names.resource('serving/request-signing'),
+      description: 'Shared token the API tier and the model-serving pods use to sign internal requests',
+      encryptionKey: this.cluster,
+      generateSecretString: { passwordLength: 48, excludePunctuation: true },
+      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    for (const id of [
+      'AwsSolutions-SMG4',
+      'NIST.800.53.R5-SecretsManagerRotationEnabled',
+      'HIPAA.Security-SecretsManagerRotationEnabled',
+    ]) {
+      Validations.of(this.servingSecret).acknowledge({
+        id,
+        reason:
+          'A generated shared token has no managed rotation function (rotation exists for database, Redshift and DocumentDB credentials); it is rotated by re-deploying with a new generation, and it is encrypted with the customer-managed cluster key',
+      });
+    }
+  }
+
+  /** The key of one purpose. */
+  key(purpose: KeyPurpose): kms.Key {
+    return this[purpose];
+  }
+}
+
+function pascal(text: string): string {
+  return text[0]?.toUpperCase() + text.slice(1);
+}

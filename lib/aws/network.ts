@@ -1,0 +1,144 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { type AwsEnvironment, awsZoneNames, type PlatformNames } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings } from './acknowledge';
+
+export interface PlatformNetworkProps {
+  readonly environment: AwsEnvironment;
+  readonly names: PlatformNames;
+  /** Encrypts the flow-log group. */
+  readonly logsKey: kms.IKey;
+}
+
+/**
+ * The interface endpoints every environment gets: what EKS nodes, pods (Pod Identity, ECR pulls,
+ * logs and metrics) and the platform's controllers call. With `natGateways: 0` they are the only
+ * way out; elsewhere they keep that traffic off the NAT gateways.
+ * https://docs.aws.amazon.com/eks/latest/userguide/private-clusters.html
+ */
+export const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [string, ec2.InterfaceVpcEndpointAwsService]> = [
+  ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+  ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+  ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
+  ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+  ['Monitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+  ['Eks', ec2.InterfaceVpcEndpointAwsService.EKS],
+  ['EksAuth', ec2.InterfaceVpcEndpointAwsService.EKS_AUTH],
+  ['Ec2', ec2.InterfaceVpcEndpointAwsService.EC2],
+  ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+  ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+  ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
+  ['Elb', ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING],
+  ['Autoscaling', ec2.InterfaceVpcEndpointAwsService.AUTOSCALING],
+];
+
+/**
+ * The environment's VPC over the configured zones:
+ *
+ * - `Public` (only when natGateways > 0): NAT gateways; nothing else is placed there.
+ * - `Private`: nodes, pods, the internal NLB and the endpoints. With NAT gateways it routes out
+ *   through them; with `natGateways: 0` it is an isolated subnet with no route to the internet and
+ *   the VPC has no internet gateway at all.
+ * - `Isolated`: reserved for data services that never need egress (and the hybrid link's resolver).
+ *
+ * Flow logs of all traffic go to a KMS-encrypted log group; the default security group is closed.
+ */
+export class PlatformNetwork extends Construct {
+  public readonly vpc: ec2.Vpc;
+  /** Where workloads run: the private subnets, egress or isolated according to natGateways. */
+  public readonly workloadSubnets: ec2.SubnetSelection;
+  /** The isolated subnets (no route to the internet). */
+  public readonly isolatedSubnets: ec2.SubnetSelection;
+  public readonly flowLogGroup: logs.LogGroup;
+  /** The security group of the interface endpoints (HTTPS from the VPC and the hybrid ranges). */
+  public readonly endpointSecurityGroup: ec2.SecurityGroup;
+
+  constructor(scope: Construct, id: string, props: PlatformNetworkProps) {
+    super(scope, id);
+    const env = props.environment;
+    const net = env.network;
+    const prefix = Number(net.cidr.split('/')[1]);
+    const egress = net.natGateways > 0;
+    // Private subnets get 1/8 of the VPC each (room for VPC CNI pod addresses), public and isolated
+    // 1/32 each, never smaller than /28 (the smallest subnet AWS allows).
+    const privateMask = Math.min(prefix + 3, 27);
+    const smallMask = Math.min(prefix + 5, 28);
+
+    const subnetConfiguration: ec2.SubnetConfiguration[] = [
+      ...(egress
+        ? [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: smallMask, mapPublicIpOnLaunch: false }]
+        : []),
+      {
+        name: 'Private',
+        subnetType: egress ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED,
+        cidrMask: privateMask,
+      },
+      { name: 'Isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: smallMask },
+    ];
+
+    this.vpc = new ec2.Vpc(this, 'Resource', {
+      vpcName: props.names.resource('vpc'),
+      ipAddresses: ec2.IpAddresses.cidr(net.cidr),
+      // Explicit zone names: no lookup at synth time.
+      availabilityZones: awsZoneNames(env.target.region, net.availabilityZones),
+      natGateways: net.natGateways,
+      createInternetGateway: egress,
+      subnetConfiguration,
+      restrictDefaultSecurityGroup: true,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+    });
+    if (egress) {
+      const reason =
+        'Only the public subnets route to the internet gateway, and they hold only the NAT gateways (no instance gets a public address): that route is how NAT reaches the internet';
+      acknowledge(this.vpc, {
+        'HIPAA.Security-VPCNoUnrestrictedRouteToIGW': reason,
+        'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW': reason,
+      });
+    }
+    this.workloadSubnets = { subnetGroupName: 'Private' };
+    this.isolatedSubnets = { subnetGroupName: 'Isolated' };
+
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      logGroupName: props.names.logGroup('vpc/flow-logs'),
+      encryptionKey: props.logsKey,
+      retention: env.monitoring.logRetentionDays as logs.RetentionDays,
+      removalPolicy: env.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+    acknowledge(this.vpc.node.findChild('FlowLog'), inlinePolicyFindings(INLINE_POLICY_REASON));
+
+    this.vpc.addGatewayEndpoint('S3', {
+      service: ec2.GatewayVpcEndpointAwsService.S3,
+      subnets: [this.workloadSubnets, this.isolatedSubnets],
+    });
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'HTTPS from the VPC to the interface endpoints',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(net.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
+    for (const cidr of env.hybrid?.nodeCidrs ?? []) {
+      this.endpointSecurityGroup.addIngressRule(
+        ec2.Peer.ipv4(cidr),
+        ec2.Port.tcp(443),
+        'HTTPS from on-premises hybrid nodes',
+      );
+    }
+    for (const [endpointId, service] of INTERFACE_ENDPOINTS) {
+      this.vpc.addInterfaceEndpoint(endpointId, {
+        service,
+        subnets: this.workloadSubnets,
+        privateDnsEnabled: true,
+        securityGroups: [this.endpointSecurityGroup],
+        open: false,
+      });
+    }
+  }
+}

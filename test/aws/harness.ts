@@ -1,0 +1,45 @@
+/** A bare stack for construct tests: cdk.json's context, no compliance packs (the stage tests run those). */
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PlatformKeys } from '../../lib/aws/keys';
+import { PlatformStage } from '../../lib/aws/platform-stage';
+import { type AwsEnvironment, PlatformNames } from '../../lib/config';
+import { cdkContext } from '../util';
+
+export interface Harness {
+  readonly stack: Stack;
+  readonly names: PlatformNames;
+  readonly keys: PlatformKeys;
+  readonly environment: AwsEnvironment;
+}
+
+export function harness(environment: AwsEnvironment): Harness {
+  const app = new App({ context: cdkContext() });
+  const stack = new Stack(app, 'Test', {
+    env: { account: environment.target.account, region: environment.target.region },
+  });
+  const names = new PlatformNames(environment);
+  const keys = new PlatformKeys(stack, 'Keys', { environment, names });
+  return { stack, names, keys, environment };
+}
+
+export function templateOf(h: Harness): Template {
+  return Template.fromStack(h.stack);
+}
+
+const stageCache = new Map<AwsEnvironment, { stage: PlatformStage; template: Template }>();
+
+/**
+ * The environment's whole stage without the compliance packs (the stage tests run those), for
+ * construct tests that need their neighbours; built once per environment and test file.
+ */
+export function stageOf(environment: AwsEnvironment): { stage: PlatformStage; template: Template } {
+  let built = stageCache.get(environment);
+  if (!built) {
+    const app = new App({ context: cdkContext() });
+    const stage = new PlatformStage(app, 'Test', { environment });
+    built = { stage, template: Template.fromStack(stage.platform) };
+    stageCache.set(environment, built);
+  }
+  return built;
+}

@@ -1,0 +1,81 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { fixtures } from '../util';
+import { stageOf } from './harness';
+
+describe('PlatformMonitoring', () => {
+  it('creates a KMS-encrypted, TLS-only alarm topic that e-mails the alarm recipients', () => {
+    const { template } = stageOf(fixtures.awsStaging);
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^KeysLogs'), 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'mlops-staging@example.com',
+    });
+  });
+
+  it('alarms on API 5xx rate, p99 latency, unschedulable GPU pods and every GPU pool at max size, all notifying the topic', () => {
+    const { template } = stageOf(fixtures.awsProduction);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const names = alarms.map((a) => a.Properties.AlarmName);
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'mlops-production-api5xx-rate',
+        'mlops-production-api-latency-p99',
+        'mlops-production-gpu-pods-unschedulable',
+        'mlops-production-gpu-pool-infer-at-max',
+        'mlops-production-gpu-pool-batch-at-max',
+        'mlops-production-gpu-pool-train-at-max',
+      ]),
+    );
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: expect.stringMatching(/^MonitoringAlarmTopic/) }]);
+    }
+    const infer = alarms.find((a) => a.Properties.AlarmName === 'mlops-production-gpu-pool-infer-at-max');
+    expect(infer?.Properties.Threshold).toBe(16);
+    expect(JSON.stringify(infer?.Properties.Metrics)).toContain("InstanceType = 'g6.xlarge'");
+    const unschedulable = alarms.find((a) => a.Properties.AlarmName === 'mlops-production-gpu-pods-unschedulable');
+    const expression = JSON.stringify(unschedulable?.Properties.Metrics);
+    for (const metric of ['pod_status_pending', 'cluster_gpu_request', 'cluster_gpu_total'])
+      expect(expression).toContain(metric);
+  });
+
+  it('builds a dashboard with API latency, errors, GPU, node and pending-pod widgets', () => {
+    const { template } = stageOf(fixtures.awsStaging);
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
+    for (const text of [
+      'API latency',
+      'p99',
+      '5XXError',
+      'node_gpu_utilization',
+      'node_gpu_memory_utilization',
+      'Nodes per pool',
+      'pod_status_pending',
+    ]) {
+      expect(body).toContain(text);
+    }
+  });
+
+  it('keeps the monthly budget', () => {
+    stageOf(fixtures.awsStaging).template.hasResourceProperties('AWS::Budgets::Budget', {
+      Budget: Match.objectLike({ BudgetLimit: { Amount: 3000, Unit: 'USD' } }),
+    });
+  });
+
+  it('gives every log group the environment retention', () => {
+    const { template } = stageOf(fixtures.awsHybrid);
+    const groups = Object.values(template.findResources('AWS::Logs::LogGroup'));
+    expect(groups.length).toBeGreaterThan(5);
+    expect(new Set(groups.map((g) => g.Properties.RetentionInDays))).toEqual(new Set([90]));
+  });
+});
