@@ -51,8 +51,10 @@ describe('DeliveryStack', () => {
     ]);
   });
 
-  it('deploys source, synth, self-mutation, then staging and production in promotion order', () => {
-    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Staging', 'Production']);
+  it('deploys source, synth, self-mutation, asset publishing, then staging and production in promotion order', () => {
+    // The platform's kubectl handler and Helm charts are file assets, so CDK Pipelines publishes
+    // them in an Assets stage before the first deployment.
+    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Staging', 'Production']);
     const source = stages[0]?.Actions[0] as Action;
     expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
     expect(source.Configuration).toMatchObject({
