@@ -19,6 +19,7 @@ import {
 import { ModelApi } from './api';
 import { PlatformCluster } from './cluster';
 import { GpuPools } from './gpu-pool';
+import { HybridLink } from './hybrid-link';
 import { type KeyPurpose, PlatformKeys } from './keys';
 import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
 import { PlatformNetwork } from './network';
@@ -68,6 +69,8 @@ export class PlatformStage extends Stage {
   public readonly monitoring: PlatformMonitoring;
   public readonly alarmTopic: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
+  /** The link to the on-premises data centre, when the environment has `hybrid`. */
+  public readonly hybridLink?: HybridLink;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const env = props.environment;
@@ -144,6 +147,20 @@ export class PlatformStage extends Stage {
     });
     this.alarmTopic = this.monitoring.alarmTopic;
     this.dashboard = this.monitoring.dashboard;
+
+    if (env.hybrid) {
+      this.hybridLink = new HybridLink(stack, 'HybridLink', {
+        ...common,
+        vpc: this.vpc,
+        routedSubnets: [this.privateSubnets, this.isolatedSubnets],
+        resolverSubnets: this.privateSubnets,
+        secretsKey: this.keys.cluster,
+        logsKey: this.keys.logs,
+        alarmTopic: this.alarmTopic,
+        dashboard: this.dashboard,
+        cluster: this.cluster,
+      });
+    }
 
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });
     new CfnOutput(stack, 'ApiUrl', { value: this.api.url, description: 'Model API base URL' });

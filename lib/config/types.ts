@@ -246,6 +246,11 @@ export interface DirectConnectConfig {
    * @default 64512
    */
   readonly amazonSideAsn?: number;
+  /**
+   * VLAN of the private virtual interface on the connection, from the Direct Connect partner.
+   * @default - no virtual interface is created (create it once the VLAN is allocated)
+   */
+  readonly vlan?: number;
 }
 
 export interface ExpressRouteConfig {

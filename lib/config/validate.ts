@@ -865,6 +865,15 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
         'copy it from the Direct Connect console once the connection is ordered',
       );
     }
+    const vlan = h.directConnect?.vlan;
+    if (vlan !== undefined && (!isInt(vlan) || vlan < 1 || vlan > 4094)) {
+      c.error(
+        'hybrid.directConnect.vlan',
+        vlan,
+        'is not a VLAN id (1-4094)',
+        'use the VLAN your Direct Connect partner allocated',
+      );
+    }
     const asn = h.directConnect?.amazonSideAsn;
     if (asn !== undefined && !isPrivateAsn(asn)) {
       c.error(

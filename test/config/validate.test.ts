@@ -796,6 +796,17 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     awsHybrid,
   ),
   aws(
+    'the Direct Connect VLAN is out of range',
+    (d) => {
+      const h = link(d);
+      h.linkType = 'direct-connect';
+      h.directConnect = { connectionId: 'dxcon-abcd1234', vlan: 5000 };
+    },
+    'hybrid.directConnect.vlan',
+    'not a VLAN id',
+    awsHybrid,
+  ),
+  aws(
     'the Direct Connect gateway ASN is public',
     (d) => {
       const h = link(d);
