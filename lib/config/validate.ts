@@ -84,6 +84,7 @@ const GIT_BRANCH = /^(?!\/|.*\/$|.*\.\.|.*\/\/)[A-Za-z0-9._/-]+$/;
 const CODE_CONNECTION_ARN =
   /^arn:aws[a-z-]*:(?:codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
 const DX_CONNECTION = /^dxcon-[a-z0-9]{8}$/;
+const TRANSIT_GATEWAY = /^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const EXPRESS_ROUTE_CIRCUIT =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/expressRouteCircuits\/[^/]+$/i;
 const TAG_KEY = /^[\p{L}\p{N} _.:=+\-@]{1,128}$/u;
@@ -769,6 +770,18 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
       `equals the cloud side's ASN (${cloudAsn}); BGP needs two different ASNs`,
       'change one of them',
     );
+  }
+  if (h.transitGatewayId !== undefined) {
+    if (cloud !== 'aws') {
+      c.error('hybrid.transitGatewayId', h.transitGatewayId, 'is an AWS setting', 'remove it on Azure');
+    } else if (!TRANSIT_GATEWAY.test(h.transitGatewayId)) {
+      c.error(
+        'hybrid.transitGatewayId',
+        h.transitGatewayId,
+        "must be the id of a transit gateway ('tgw-' and 8 or 17 hex digits)",
+        'copy it from the VPC console, or remove it to use a virtual private gateway',
+      );
+    }
   }
   if (h.linkType === 'direct-connect') {
     if (!h.directConnect || !DX_CONNECTION.test(h.directConnect.connectionId)) {
