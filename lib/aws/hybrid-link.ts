@@ -56,12 +56,16 @@ export interface HybridLinkProps {
 /**
  * The private link between the platform VPC and the on-premises data centre: a site-to-site VPN
  * (both tunnels, IKEv2, pre-shared keys in Secrets Manager) or a Direct Connect gateway, both
- * through a virtual private gateway whose routes propagate into the private route tables; Route 53
+ * through a virtual private gateway whose routes propagate into the private route tables, or through
+ * an existing transit gateway when `hybrid.transitGatewayId` is set; Route 53
  * Resolver endpoints for DNS in both directions; the IAM role and access entry for EKS Hybrid Nodes;
  * and alarms on the link's state.
  */
 export class HybridLink extends Construct {
-  public readonly vpnGateway: ec2.CfnVPNGateway;
+  /** The virtual private gateway, unless the link uses a transit gateway. */
+  public readonly vpnGateway?: ec2.CfnVPNGateway;
+  /** The VPC's transit gateway attachment, when `hybrid.transitGatewayId` is set. */
+  public readonly transitGatewayAttachment?: ec2.CfnTransitGatewayAttachment;
   /** The VPN connection, when `linkType` is `vpn`. */
   public readonly vpnConnection?: ec2.CfnVPNConnection;
   public readonly customerGateway?: ec2.CfnCustomerGateway;
@@ -83,26 +87,19 @@ export class HybridLink extends Construct {
       throw new Error('HybridLink needs two private subnets: Route 53 Resolver endpoints require two addresses');
     }
 
-    // Virtual private gateway: the AWS end of both the VPN and the Direct Connect gateway.
-    this.vpnGateway = new ec2.CfnVPNGateway(this, 'VpnGateway', {
-      type: 'ipsec.1',
-      amazonSideAsn: hybrid.cloudAsn ?? DEFAULT_AMAZON_ASN,
-      tags: [{ key: 'Name', value: names.resource('vgw') }],
-    });
-    const attachment = new ec2.CfnVPCGatewayAttachment(this, 'VpnGatewayAttachment', {
-      vpcId: vpc.vpcId,
-      vpnGatewayId: this.vpnGateway.ref,
-    });
-    const propagation = new ec2.CfnVPNGatewayRoutePropagation(this, 'RoutePropagation', {
-      routeTableIds: props.privateSubnets.map((s) => s.routeTable.routeTableId),
-      vpnGatewayId: this.vpnGateway.ref,
-    });
-    // Propagation fails until the gateway is attached to the VPC.
-    propagation.addDependency(attachment);
+    const gateway = hybrid.transitGatewayId
+      ? this.attachTransitGateway(props, hybrid.transitGatewayId)
+      : this.attachVpnGateway(props);
+    this.vpnGateway = gateway.vpnGateway;
+    this.transitGatewayAttachment = gateway.transitGatewayAttachment;
+    const attachment = gateway.ready;
+    const target = this.vpnGateway
+      ? { vpnGatewayId: this.vpnGateway.ref }
+      : { transitGatewayId: hybrid.transitGatewayId as string };
 
     const alarms: cloudwatch.Alarm[] = [];
     if (hybrid.linkType === 'vpn') {
-      const vpn = this.createVpn(props);
+      const vpn = this.createVpn(props, target);
       this.customerGateway = vpn.customerGateway;
       this.vpnConnection = vpn.connection;
       this.tunnelKeys = vpn.keys;
@@ -118,7 +115,7 @@ export class HybridLink extends Construct {
       });
       new dx.CfnDirectConnectGatewayAssociation(this, 'DirectConnectGatewayAssociation', {
         directConnectGatewayId: this.directConnectGateway.attrDirectConnectGatewayId,
-        associatedGatewayId: this.vpnGateway.ref,
+        associatedGatewayId: this.vpnGateway?.ref ?? (hybrid.transitGatewayId as string),
         // Only the VPC range is advertised to on-premises.
         allowedPrefixesToDirectConnectGateway: [vpc.vpcCidrBlock],
       }).addDependency(attachment);
@@ -157,7 +154,59 @@ export class HybridLink extends Construct {
     );
   }
 
-  private createVpn(props: HybridLinkProps) {
+  /**
+   * Virtual private gateway: the AWS end of both the VPN and the Direct Connect gateway; its
+   * routes propagate into the private route tables.
+   */
+  private attachVpnGateway(props: HybridLinkProps) {
+    const vpnGateway = new ec2.CfnVPNGateway(this, 'VpnGateway', {
+      type: 'ipsec.1',
+      amazonSideAsn: props.hybrid.cloudAsn ?? DEFAULT_AMAZON_ASN,
+      tags: [{ key: 'Name', value: props.names.resource('vgw') }],
+    });
+    const ready = new ec2.CfnVPCGatewayAttachment(this, 'VpnGatewayAttachment', {
+      vpcId: props.vpc.vpcId,
+      vpnGatewayId: vpnGateway.ref,
+    });
+    const propagation = new ec2.CfnVPNGatewayRoutePropagation(this, 'RoutePropagation', {
+      routeTableIds: props.privateSubnets.map((s) => s.routeTable.routeTableId),
+      vpnGatewayId: vpnGateway.ref,
+    });
+    // Propagation fails until the gateway is attached to the VPC.
+    propagation.addDependency(ready);
+    return { vpnGateway, transitGatewayAttachment: undefined, ready };
+  }
+
+  /**
+   * Attachment to an existing transit gateway (one subnet per zone, as the attachment requires);
+   * the private route tables send on-premises ranges to it. The transit gateway's own route
+   * tables belong to whoever owns it.
+   */
+  private attachTransitGateway(props: HybridLinkProps, transitGatewayId: string) {
+    const perZone = new Map<string, ec2.ISubnet>();
+    for (const subnet of props.privateSubnets) {
+      if (!perZone.has(subnet.availabilityZone)) perZone.set(subnet.availabilityZone, subnet);
+    }
+    const ready = new ec2.CfnTransitGatewayAttachment(this, 'TransitGatewayAttachment', {
+      transitGatewayId,
+      vpcId: props.vpc.vpcId,
+      subnetIds: [...perZone.values()].map((s) => s.subnetId),
+      tags: [{ key: 'Name', value: props.names.resource('tgw-attachment') }],
+    });
+    const destinations = onPremDestinations(props.hybrid);
+    props.privateSubnets.forEach((subnet, i) => {
+      destinations.forEach((cidr, j) => {
+        new ec2.CfnRoute(this, `TransitRoute${i}x${j}`, {
+          routeTableId: subnet.routeTable.routeTableId,
+          destinationCidrBlock: cidr,
+          transitGatewayId,
+        }).addDependency(ready);
+      });
+    });
+    return { vpnGateway: undefined, transitGatewayAttachment: ready, ready };
+  }
+
+  private createVpn(props: HybridLinkProps, target: { vpnGatewayId?: string; transitGatewayId?: string }) {
     const { hybrid, names } = props;
     if (!hybrid.gatewayIp) throw new Error("hybrid.gatewayIp is required when linkType is 'vpn'");
     const staticRouting = hybrid.bgpAsn === undefined;
@@ -199,7 +248,7 @@ export class HybridLink extends Construct {
     const connection = new ec2.CfnVPNConnection(this, 'VpnConnection', {
       type: 'ipsec.1',
       customerGatewayId: customerGateway.ref,
-      vpnGatewayId: this.vpnGateway.ref,
+      ...target,
       staticRoutesOnly: staticRouting,
       vpnTunnelOptionsSpecifications: keys.map((secret) => ({
         // A dynamic reference: CloudFormation resolves it at deploy time, the template holds no key.
@@ -217,10 +266,10 @@ export class HybridLink extends Construct {
       })),
       tags: [{ key: 'Name', value: names.resource('vpn') }],
     });
-    if (staticRouting) {
-      // Without BGP, every on-premises destination needs a static route, pod ranges included.
-      const destinations = [...new Set([...hybrid.onPremCidrs, ...hybrid.nodeCidrs, ...hybrid.podCidrs])];
-      destinations.forEach((cidr, i) => {
+    // Without BGP, every on-premises destination needs a static route, pod ranges included. On a
+    // transit gateway those routes live in its route table, owned with the transit gateway.
+    if (staticRouting && target.vpnGatewayId) {
+      onPremDestinations(hybrid).forEach((cidr, i) => {
         new ec2.CfnVPNConnectionRoute(this, `StaticRoute${i}`, {
           destinationCidrBlock: cidr,
           vpnConnectionId: connection.ref,
@@ -402,6 +451,14 @@ export class HybridLink extends Construct {
       sg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcpRange(30000, 32767), 'Inference NodePorts from on-premises');
     }
   }
+}
+
+/**
+ * Every on-premises range the cloud routes to: the data centre and the hybrid pods (node ranges
+ * lie inside `onPremCidrs`, which validation enforces).
+ */
+function onPremDestinations(hybrid: HybridConfig): string[] {
+  return [...new Set([...hybrid.onPremCidrs, ...hybrid.podCidrs])];
 }
 
 /** The fixed resolver address of a subnet: its network address plus RESOLVER_HOST_OFFSET. */

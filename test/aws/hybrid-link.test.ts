@@ -144,8 +144,31 @@ describe('HybridLink VPN', () => {
     const { template } = build(staticVpn);
     // THEN the connection is static with one route per distinct range
     template.hasResourceProperties('AWS::EC2::VPNConnection', { StaticRoutesOnly: true });
-    template.resourceCountIs('AWS::EC2::VPNConnectionRoute', 3);
+    template.resourceCountIs('AWS::EC2::VPNConnectionRoute', 2);
     template.hasResourceProperties('AWS::EC2::VPNConnectionRoute', { DestinationCidrBlock: '10.200.0.0/16' });
+  });
+});
+
+describe('HybridLink transit gateway', () => {
+  it('terminates the VPN on the transit gateway and routes on-prem ranges to it', () => {
+    // GIVEN a transit gateway id  WHEN built
+    const tgw = 'tgw-0123456789abcdef0';
+    const { template } = build(
+      vary(hybrid, (d) => {
+        d.hybrid = { ...link, transitGatewayId: tgw };
+      }),
+    );
+    // THEN no virtual private gateway; the VPC attaches to the transit gateway in two zones
+    template.resourceCountIs('AWS::EC2::VPNGateway', 0);
+    template.resourceCountIs('AWS::EC2::VPNGatewayRoutePropagation', 0);
+    template.hasResourceProperties('AWS::EC2::VPNConnection', { TransitGatewayId: tgw });
+    template.hasResourceProperties('AWS::EC2::TransitGatewayAttachment', {
+      TransitGatewayId: tgw,
+      SubnetIds: [{ Ref: Match.stringLikeRegexp('Private') }, { Ref: Match.stringLikeRegexp('Private') }],
+    });
+    // 2 private route tables x (1 on-prem + 1 pod range)
+    template.resourceCountIs('AWS::EC2::Route', 4);
+    template.hasResourceProperties('AWS::EC2::Route', { DestinationCidrBlock: '10.200.0.0/16', TransitGatewayId: tgw });
   });
 });
 
