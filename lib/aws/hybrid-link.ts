@@ -6,6 +6,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as resolver from 'aws-cdk-lib/aws-route53resolver';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -31,11 +32,24 @@ export interface HybridLinkProps {
   readonly names: PlatformNames;
   /** The platform VPC the link attaches to. */
   readonly vpc: ec2.IVpc;
-  /**
-   * Private subnets: the resolver endpoints live in the first two, and on-premises routes are
-   * propagated into their route tables. Their CIDRs must be known at synth time (an `ec2.Vpc`).
-   */
+  /** Private subnets whose route tables get the on-premises routes (workload and isolated). */
   readonly privateSubnets: readonly ec2.ISubnet[];
+  /**
+   * Two subnets in different zones for the Route 53 Resolver endpoints. Their CIDRs must be known
+   * at synth time (subnets of an `ec2.Vpc`) because the inbound addresses are fixed.
+   * @default - the first two of `privateSubnets`
+   */
+  readonly resolverSubnets?: readonly ec2.ISubnet[];
+  /**
+   * Key of the Resolver query log group; its key policy must admit the CloudWatch Logs service.
+   * @default - no Resolver query logging
+   */
+  readonly queryLogKey?: kms.IKey;
+  /**
+   * Retention of the Resolver query log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly queryLogRetention?: logs.RetentionDays;
   /** Encrypts the VPN pre-shared key secrets. */
   readonly key: kms.IKey;
   /** Receives the link's alarms. */
@@ -83,8 +97,8 @@ export class HybridLink extends Construct {
   constructor(scope: Construct, id: string, props: HybridLinkProps) {
     super(scope, id);
     const { hybrid, names, vpc } = props;
-    if (props.privateSubnets.length < 2) {
-      throw new Error('HybridLink needs two private subnets: Route 53 Resolver endpoints require two addresses');
+    if ((props.resolverSubnets ?? props.privateSubnets).length < 2) {
+      throw new Error('HybridLink needs two resolver subnets: Route 53 Resolver endpoints require two addresses');
     }
 
     const gateway = hybrid.transitGatewayId
@@ -335,7 +349,7 @@ export class HybridLink extends Construct {
 
   private createDns(props: HybridLinkProps) {
     const { hybrid, names, vpc } = props;
-    const subnets = props.privateSubnets.slice(0, 2);
+    const subnets = (props.resolverSubnets ?? props.privateSubnets).slice(0, 2);
     const inboundSg = new ec2.SecurityGroup(this, 'InboundResolverSecurityGroup', {
       vpc,
       securityGroupName: names.resource('resolver-inbound'),
@@ -387,6 +401,22 @@ export class HybridLink extends Construct {
           resolverRuleId: rule.attrResolverRuleId,
           vpcId: vpc.vpcId,
         });
+      });
+    }
+    if (props.queryLogKey) {
+      // Who asked for which name, for incident response; Resolver writes to CloudWatch Logs directly.
+      const logGroup = new logs.LogGroup(this, 'QueryLogGroup', {
+        logGroupName: names.logGroup('route53resolver'),
+        encryptionKey: props.queryLogKey,
+        retention: props.queryLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      });
+      const config = new resolver.CfnResolverQueryLoggingConfig(this, 'QueryLogging', {
+        name: names.resource('resolver-queries'),
+        destinationArn: logGroup.logGroupArn,
+      });
+      new resolver.CfnResolverQueryLoggingConfigAssociation(this, 'QueryLoggingAssociation', {
+        resolverQueryLogConfigId: config.attrId,
+        resourceId: vpc.vpcId,
       });
     }
     return { inbound, inboundIps, outbound };

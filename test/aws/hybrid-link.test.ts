@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +13,7 @@ import { type AwsEnvironment, type HybridConfig, PlatformNames } from '../../lib
 import { cdkContext, fixtures, vary } from '../util';
 
 /** A test stack with the scaffolding the stage provides, synthesized with the compliance packs. */
-function build(env: AwsEnvironment, options: { cluster?: boolean; dashboard?: boolean } = {}) {
+function build(env: AwsEnvironment, options: { cluster?: boolean; dashboard?: boolean; queryLogs?: boolean } = {}) {
   const app = new App({ context: cdkContext() });
   const stage = new Stage(app, 'Test', { env: { account: env.target.account, region: env.target.region } });
   addCompliancePacks(stage);
@@ -25,6 +26,7 @@ function build(env: AwsEnvironment, options: { cluster?: boolean; dashboard?: bo
     subnetConfiguration: [{ name: 'Private', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 20 }],
   });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
+  key.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${env.target.region}.amazonaws.com`));
   const topic = new sns.Topic(stack, 'Topic', { masterKey: key, enforceSSL: true });
   const dashboard = options.dashboard ? new cloudwatch.Dashboard(stack, 'Dashboard') : undefined;
   const cluster = options.cluster
@@ -75,6 +77,7 @@ function build(env: AwsEnvironment, options: { cluster?: boolean; dashboard?: bo
     alarmTopic: topic,
     dashboard,
     cluster,
+    queryLogKey: options.queryLogs ? key : undefined,
   });
   app.synth();
   return { link, stack, template: Template.fromStack(stack), json: JSON.stringify(Template.fromStack(stack).toJSON()) };
@@ -215,6 +218,17 @@ describe('HybridLink DNS', () => {
       ],
     });
     template.resourceCountIs('AWS::Route53Resolver::ResolverRuleAssociation', 1);
+  });
+
+  it('logs resolver queries to an encrypted log group when given a key', () => {
+    // GIVEN a query log key  WHEN built
+    const { template } = build(hybrid, { queryLogs: true });
+    // THEN the VPC's queries go to a KMS-encrypted log group
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: '/mlops/hybrid/route53resolver',
+      KmsKeyId: Match.anyValue(),
+    });
+    template.resourceCountIs('AWS::Route53Resolver::ResolverQueryLoggingConfigAssociation', 1);
   });
 
   it('builds no outbound endpoint without DNS domains', () => {
