@@ -183,7 +183,8 @@ export class HybridLink extends Construct {
       vpnGatewayId: vpnGateway.ref,
     });
     const propagation = new ec2.CfnVPNGatewayRoutePropagation(this, 'RoutePropagation', {
-      routeTableIds: props.privateSubnets.map((s) => s.routeTable.routeTableId),
+      // Deduplicated: overlapping subnet selections must not list a route table twice.
+      routeTableIds: [...new Set(props.privateSubnets.map((s) => s.routeTable.routeTableId))],
       vpnGatewayId: vpnGateway.ref,
     });
     // Propagation fails until the gateway is attached to the VPC.
