@@ -1,10 +1,9 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dx from 'aws-cdk-lib/aws-directconnect';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { CfnAccessEntry } from 'aws-cdk-lib/aws-eks';
-import type * as eks from 'aws-cdk-lib/aws-eks-v2';
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,352 +11,309 @@ import * as resolver from 'aws-cdk-lib/aws-route53resolver';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { type AwsEnvironment, formatIpv4, type HybridConfig, type PlatformNames, parseCidr } from '../config';
-import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
+import { formatIpv4, type HybridConfig, type PlatformNames, parseCidr } from '../config';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings } from './acknowledge';
+
+/** Default Amazon-side ASN of a virtual private gateway and a Direct Connect gateway. */
+export const DEFAULT_AMAZON_ASN = 64512;
+/** The customer-side ASN AWS documents for static routing, where no BGP session uses it. */
+const STATIC_CUSTOMER_ASN = 65000;
+
+/** Host offset of the fixed resolver inbound address in each subnet (AWS reserves the first four). */
+export const RESOLVER_HOST_OFFSET = 10;
+
+/**
+ * Webhook ports the EKS control plane calls on pods of hybrid nodes (admission webhooks, metrics
+ * server, the AWS Load Balancer Controller), per
+ * https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-networking.html
+ */
+export const HYBRID_WEBHOOK_PORTS: readonly number[] = [443, 4443, 9443];
 
 export interface HybridLinkProps {
-  /** The environment; its `hybrid` block describes the link and must be set. */
-  readonly environment: AwsEnvironment;
+  /** The environment's hybrid settings (`env.hybrid`). */
+  readonly hybrid: HybridConfig;
   readonly names: PlatformNames;
+  /** The platform VPC the link attaches to. */
   readonly vpc: ec2.IVpc;
-  /** Subnets whose route tables learn the on-premises routes (workloads and endpoints). */
-  readonly routedSubnets: readonly ec2.SubnetSelection[];
-  /** Subnets for the Route 53 Resolver endpoints (two zones are used). */
-  readonly resolverSubnets: ec2.SubnetSelection;
-  /** Encrypts the VPN pre-shared keys in Secrets Manager. */
-  readonly secretsKey: kms.IKey;
-  /** Encrypts the VPN tunnel and resolver query log groups. */
-  readonly logsKey: kms.IKey;
-  /** Every link alarm notifies this topic. */
+  /** Private subnets whose route tables get the on-premises routes (workload and isolated). */
+  readonly privateSubnets: readonly ec2.ISubnet[];
+  /**
+   * Two subnets in different zones for the Route 53 Resolver endpoints. Their CIDRs must be known
+   * at synth time (subnets of an `ec2.Vpc`) because the inbound addresses are fixed.
+   * @default - the first two of `privateSubnets`
+   */
+  readonly resolverSubnets?: readonly ec2.ISubnet[];
+  /**
+   * Key of the Resolver query log group; its key policy must admit the CloudWatch Logs service.
+   * @default - no Resolver query logging
+   */
+  readonly queryLogKey?: kms.IKey;
+  /**
+   * Retention of the Resolver query log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly queryLogRetention?: logs.RetentionDays;
+  /** Encrypts the VPN pre-shared key secrets. */
+  readonly key: kms.IKey;
+  /** Receives the link's alarms. */
   readonly alarmTopic: sns.ITopic;
   /**
-   * Dashboard that gets the tunnel-state widget.
-   * @default - no widget
+   * Dashboard the link's state widgets are added to.
+   * @default - no widgets
    */
   readonly dashboard?: cloudwatch.Dashboard;
   /**
-   * The EKS cluster that on-premises GPU servers join as hybrid nodes: gets the HYBRID_LINUX access
-   * entry and security group rules for the on-premises node and pod ranges.
-   * @default - no hybrid nodes
+   * EKS cluster that on-premises GPU servers join as hybrid nodes: gets the HYBRID_LINUX access
+   * entry and the security group rules for the hybrid paths.
+   * @default - no access entry and no cluster rules
    */
-  readonly cluster?: eks.Cluster;
+  readonly cluster?: eks.ICluster;
 }
-
-/** Host offset of the inbound resolver's fixed address in each subnet. */
-const RESOLVER_HOST = 10;
-
-/** The `offset`-th address of a CIDR (the subnet CIDRs of a CDK-built VPC are known at synth). */
-function hostAt(cidr: string, offset: number): string {
-  const parsed = parseCidr(cidr);
-  if (!parsed) throw new Error(`cannot place a resolver address in '${cidr}'`);
-  return formatIpv4(parsed.network + offset);
-}
-
-/** Static routing needs a customer gateway ASN all the same; AWS documents 65000 for that case. */
-const STATIC_CUSTOMER_GATEWAY_ASN = 65000;
-
-/** Tunnel options: IKEv2 only, AES-256-GCM, SHA-384, ECP DH groups (AWS Site-to-Site VPN tunnel options). */
-const TUNNEL_CRYPTO: Omit<ec2.CfnVPNConnection.VpnTunnelOptionsSpecificationProperty, 'preSharedKey'> = {
-  ikeVersions: [{ value: 'ikev2' }],
-  phase1EncryptionAlgorithms: [{ value: 'AES256-GCM-16' }],
-  phase1IntegrityAlgorithms: [{ value: 'SHA2-384' }],
-  phase1DhGroupNumbers: [{ value: 20 }, { value: 21 }],
-  phase2EncryptionAlgorithms: [{ value: 'AES256-GCM-16' }],
-  phase2IntegrityAlgorithms: [{ value: 'SHA2-384' }],
-  phase2DhGroupNumbers: [{ value: 20 }, { value: 21 }],
-  dpdTimeoutAction: 'restart',
-  dpdTimeoutSeconds: 30,
-  startupAction: 'start',
-};
 
 /**
- * The private link between the VPC and the on-premises data centre:
- *
- * - a virtual private gateway attached to the VPC, propagating on-premises routes into the
- *   workload and endpoint route tables;
- * - `vpn`: a customer gateway and a Site-to-Site VPN connection with both tunnels (IKEv2, AES-GCM),
- *   pre-shared keys generated into Secrets Manager and referenced dynamically (never in the
- *   template), BGP or static routes, tunnel logs in CloudWatch Logs, and alarms on tunnel state;
- * - `direct-connect`: a Direct Connect gateway associated with the virtual private gateway, and a
- *   private virtual interface on the ordered connection when its VLAN is configured;
- * - DNS both ways: a Route 53 Resolver inbound endpoint that on-premises resolvers forward the
- *   platform's private names to, and forwarding rules for the on-premises domains;
- * - EKS Hybrid Nodes: the role on-premises GPU servers assume through SSM hybrid activations, its
- *   HYBRID_LINUX access entry, and cluster security group rules for the on-premises ranges.
- *
- * https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html,
- * https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-overview.html
+ * The private link between the platform VPC and the on-premises data centre: a site-to-site VPN
+ * (both tunnels, IKEv2, pre-shared keys in Secrets Manager) or a Direct Connect gateway, both
+ * through a virtual private gateway whose routes propagate into the private route tables, or through
+ * an existing transit gateway when `hybrid.transitGatewayId` is set; Route 53
+ * Resolver endpoints for DNS in both directions; the IAM role and access entry for EKS Hybrid Nodes;
+ * and alarms on the link's state.
  */
 export class HybridLink extends Construct {
-  public readonly vpnGateway: ec2.CfnVPNGateway;
-  public readonly customerGateway?: ec2.CfnCustomerGateway;
+  /** The virtual private gateway, unless the link uses a transit gateway. */
+  public readonly vpnGateway?: ec2.CfnVPNGateway;
+  /** The VPC's transit gateway attachment, when `hybrid.transitGatewayId` is set. */
+  public readonly transitGatewayAttachment?: ec2.CfnTransitGatewayAttachment;
+  /** The VPN connection, when `linkType` is `vpn`. */
   public readonly vpnConnection?: ec2.CfnVPNConnection;
-  /** One generated pre-shared key per tunnel. */
-  public readonly preSharedKeys: readonly secretsmanager.Secret[];
+  public readonly customerGateway?: ec2.CfnCustomerGateway;
+  /** The pre-shared keys of tunnel 1 and 2, when `linkType` is `vpn`. */
+  public readonly tunnelKeys: readonly secretsmanager.Secret[] = [];
+  public readonly directConnectGateway?: dx.CfnDirectConnectGateway;
   public readonly inboundResolver: resolver.CfnResolverEndpoint;
-  /** Addresses on-premises resolvers forward the platform's private names to. */
+  /** The fixed addresses of the inbound resolver endpoint that on-premises DNS forwards to. */
   public readonly inboundResolverIps: readonly string[];
   public readonly outboundResolver?: resolver.CfnResolverEndpoint;
-  public readonly hybridNodesRole?: iam.Role;
+  /** The role hybrid nodes assume through their SSM hybrid activation. */
+  public readonly hybridNodesRole: iam.Role;
+  public readonly alarms: readonly cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: HybridLinkProps) {
     super(scope, id);
-    const env = props.environment;
-    const hybrid = env.hybrid as HybridConfig;
-    if (!hybrid) throw new Error(`HybridLink needs ${env.name} to have a hybrid block`);
-    const names = props.names;
-    const production = env.stage === 'production';
-    const onPremRanges = [...hybrid.onPremCidrs, ...hybrid.podCidrs];
+    const { hybrid, names, vpc } = props;
+    if ((props.resolverSubnets ?? props.privateSubnets).length < 2) {
+      throw new Error('HybridLink needs two resolver subnets: Route 53 Resolver endpoints require two addresses');
+    }
 
-    this.vpnGateway = new ec2.CfnVPNGateway(this, 'VpnGateway', {
-      type: 'ipsec.1',
-      amazonSideAsn: hybrid.cloudAsn ?? 64512,
-      tags: [{ key: 'Name', value: names.resource('vgw') }],
-    });
-    const attachment = new ec2.CfnVPCGatewayAttachment(this, 'VpnGatewayAttachment', {
-      vpcId: props.vpc.vpcId,
-      vpnGatewayId: this.vpnGateway.ref,
-    });
-    const routeTableIds = [
-      ...new Set(
-        props.routedSubnets.flatMap((selection) =>
-          props.vpc.selectSubnets(selection).subnets.map((subnet) => subnet.routeTable.routeTableId),
-        ),
-      ),
-    ];
-    const propagation = new ec2.CfnVPNGatewayRoutePropagation(this, 'RoutePropagation', {
-      routeTableIds,
-      vpnGatewayId: this.vpnGateway.ref,
-    });
-    propagation.addDependency(attachment);
+    const gateway = hybrid.transitGatewayId
+      ? this.attachTransitGateway(props, hybrid.transitGatewayId)
+      : this.attachVpnGateway(props);
+    this.vpnGateway = gateway.vpnGateway;
+    this.transitGatewayAttachment = gateway.transitGatewayAttachment;
+    const attachment = gateway.ready;
+    const target = this.vpnGateway
+      ? { vpnGatewayId: this.vpnGateway.ref }
+      : { transitGatewayId: hybrid.transitGatewayId as string };
 
-    const keys: secretsmanager.Secret[] = [];
+    const alarms: cloudwatch.Alarm[] = [];
     if (hybrid.linkType === 'vpn') {
-      this.customerGateway = new ec2.CfnCustomerGateway(this, 'CustomerGateway', {
-        type: 'ipsec.1',
-        ipAddress: hybrid.gatewayIp as string,
-        bgpAsn: hybrid.bgpAsn ?? STATIC_CUSTOMER_GATEWAY_ASN,
-        tags: [{ key: 'Name', value: names.resource('on-prem') }],
-      });
-      const tunnelLogs = new logs.LogGroup(this, 'TunnelLogs', {
-        logGroupName: names.logGroup('vpn/tunnels'),
-        encryptionKey: props.logsKey,
-        retention: env.monitoring.logRetentionDays as logs.RetentionDays,
-        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      });
-      for (const tunnel of [1, 2]) {
-        // AWS pre-shared keys: 8-64 letters, digits, periods and underscores, not starting with 0;
-        // leaving out punctuation and the digit 0 meets both rules.
-        const key = new secretsmanager.Secret(this, `Tunnel${tunnel}PreSharedKey`, {
-          secretName: `${names.base}/vpn/tunnel-${tunnel}-psk`,
-          description: `Pre-shared key of VPN tunnel ${tunnel} to the on-premises gateway ${hybrid.gatewayIp}`,
-          encryptionKey: props.secretsKey,
-          generateSecretString: {
-            passwordLength: 64,
-            excludePunctuation: true,
-            includeSpace: false,
-            excludeCharacters: '0',
-          },
-          removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-        });
-        acknowledge(key, {
-          'AwsSolutions-SMG4':
-            'A VPN pre-shared key is rotated by replacing the tunnel options on both ends at once; Secrets Manager has no rotation function for it, and the runbook in docs/hybrid-aws.md rotates it',
-          'HIPAA.Security-SecretsManagerRotationEnabled':
-            'A VPN pre-shared key must change on the AWS and on-premises side together, which a Lambda rotation cannot do; it is rotated by the documented runbook',
-          'NIST.800.53.R5-SecretsManagerRotationEnabled':
-            'A VPN pre-shared key must change on the AWS and on-premises side together, which a Lambda rotation cannot do; it is rotated by the documented runbook',
-        });
-        keys.push(key);
-      }
-      this.vpnConnection = new ec2.CfnVPNConnection(this, 'VpnConnection', {
-        type: 'ipsec.1',
-        customerGatewayId: this.customerGateway.ref,
-        vpnGatewayId: this.vpnGateway.ref,
-        staticRoutesOnly: hybrid.bgpAsn === undefined,
-        vpnTunnelOptionsSpecifications: keys.map((key) => ({
-          ...TUNNEL_CRYPTO,
-          // A dynamic reference: CloudFormation reads the key from Secrets Manager at deploy time,
-          // so the template holds `{{resolve:secretsmanager:...}}`, never the key.
-          preSharedKey: key.secretValue.unsafeUnwrap(),
-          logOptions: {
-            cloudwatchLogOptions: { logEnabled: true, logGroupArn: tunnelLogs.logGroupArn, logOutputFormat: 'json' },
-          },
-        })),
-        tags: [{ key: 'Name', value: names.resource('vpn') }],
-      });
-      this.vpnConnection.addDependency(attachment);
-      if (hybrid.bgpAsn === undefined) {
-        onPremRanges.forEach((cidr, i) => {
-          new ec2.CfnVPNConnectionRoute(this, `StaticRoute${i}`, {
-            vpnConnectionId: (this.vpnConnection as ec2.CfnVPNConnection).ref,
-            destinationCidrBlock: cidr,
-          });
-        });
-      }
-      this.alarmOnTunnels(props, this.vpnConnection);
-      new CfnOutput(this, 'VpnConnectionId', {
-        value: this.vpnConnection.ref,
-        description: 'Site-to-Site VPN connection',
-      });
-      new CfnOutput(this, 'CustomerGatewayId', { value: this.customerGateway.ref, description: 'Customer gateway' });
-    } else if (hybrid.linkType === 'direct-connect' && hybrid.directConnect) {
-      const dxConfig = hybrid.directConnect;
-      const gateway = new dx.CfnDirectConnectGateway(this, 'DirectConnectGateway', {
+      const vpn = this.createVpn(props, target);
+      this.customerGateway = vpn.customerGateway;
+      this.vpnConnection = vpn.connection;
+      this.tunnelKeys = vpn.keys;
+      vpn.connection.addDependency(attachment);
+      alarms.push(...this.vpnAlarms(props, vpn.connection));
+      new CfnOutput(this, 'VpnConnectionId', { value: vpn.connection.ref, description: 'Site-to-site VPN connection' });
+      new CfnOutput(this, 'CustomerGatewayId', { value: vpn.customerGateway.ref, description: 'Customer gateway' });
+    } else if (hybrid.linkType === 'direct-connect') {
+      if (!hybrid.directConnect) throw new Error("hybrid.directConnect is required when linkType is 'direct-connect'");
+      this.directConnectGateway = new dx.CfnDirectConnectGateway(this, 'DirectConnectGateway', {
         directConnectGatewayName: names.resource('dxgw'),
-        amazonSideAsn: String(dxConfig.amazonSideAsn ?? 64512),
+        amazonSideAsn: String(hybrid.directConnect.amazonSideAsn ?? DEFAULT_AMAZON_ASN),
       });
       new dx.CfnDirectConnectGatewayAssociation(this, 'DirectConnectGatewayAssociation', {
-        directConnectGatewayId: gateway.attrDirectConnectGatewayId,
-        associatedGatewayId: this.vpnGateway.ref,
-        allowedPrefixesToDirectConnectGateway: [env.network.cidr],
-      });
-      if (dxConfig.vlan !== undefined) {
+        directConnectGatewayId: this.directConnectGateway.attrDirectConnectGatewayId,
+        associatedGatewayId: this.vpnGateway?.ref ?? (hybrid.transitGatewayId as string),
+        // Only the VPC range is advertised to on-premises.
+        allowedPrefixesToDirectConnectGateway: [vpc.vpcCidrBlock],
+      }).addDependency(attachment);
+      // The private virtual interface needs the VLAN the Direct Connect partner allocates; until
+      // it is configured, the gateway waits for the interface created by hand (docs/hybrid-aws.md).
+      if (hybrid.directConnect.vlan !== undefined) {
         new dx.CfnPrivateVirtualInterface(this, 'PrivateVirtualInterface', {
-          connectionId: dxConfig.connectionId,
-          directConnectGatewayId: gateway.attrDirectConnectGatewayId,
+          connectionId: hybrid.directConnect.connectionId,
+          directConnectGatewayId: this.directConnectGateway.attrDirectConnectGatewayId,
           virtualInterfaceName: names.resource('vif'),
-          vlan: dxConfig.vlan,
-          bgpPeers: [{ asn: String(hybrid.bgpAsn ?? 65000), addressFamily: 'ipv4' }],
+          vlan: hybrid.directConnect.vlan,
+          bgpPeers: [{ asn: String(hybrid.bgpAsn ?? STATIC_CUSTOMER_ASN), addressFamily: 'ipv4' }],
         });
       }
-    }
-    this.preSharedKeys = keys;
-
-    // DNS both ways: on-premises resolvers forward the platform's private zones (interface
-    // endpoints, EKS API) to the inbound endpoint; the VPC forwards on-premises domains out.
-    // Fixed addresses (the 10th host of each subnet) so that on-premises conditional forwarders
-    // can be configured once; CloudFormation returns no addresses for an endpoint.
-    const resolverSubnets = props.vpc.selectSubnets(props.resolverSubnets).subnets.slice(0, 2);
-    const inboundIps = resolverSubnets.map((subnet) => ({
-      subnetId: subnet.subnetId,
-      ip: hostAt(subnet.ipv4CidrBlock, RESOLVER_HOST),
-    }));
-    const inboundSg = new ec2.SecurityGroup(this, 'InboundResolverSecurityGroup', {
-      vpc: props.vpc,
-      description: 'DNS from on-premises resolvers to the Route 53 Resolver inbound endpoint',
-      allowAllOutbound: false,
-    });
-    for (const cidr of hybrid.onPremCidrs) {
-      inboundSg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udp(53), 'DNS (UDP) from on-premises');
-      inboundSg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(53), 'DNS (TCP) from on-premises');
-    }
-    this.inboundResolver = new resolver.CfnResolverEndpoint(this, 'InboundResolver', {
-      name: names.resource('dns-inbound'),
-      direction: 'INBOUND',
-      securityGroupIds: [inboundSg.securityGroupId],
-      ipAddresses: inboundIps,
-    });
-    this.inboundResolverIps = inboundIps.map((a) => a.ip);
-    new CfnOutput(this, 'InboundResolverIps', {
-      value: this.inboundResolverIps.join(','),
-      description: 'Forward the platform private zones from on-premises DNS to these addresses',
-    });
-
-    const servers = hybrid.dnsServers ?? [];
-    const domains = hybrid.dnsDomains ?? [];
-    if (servers.length > 0 && domains.length > 0) {
-      const outboundSg = new ec2.SecurityGroup(this, 'OutboundResolverSecurityGroup', {
-        vpc: props.vpc,
-        description: 'DNS from the Route 53 Resolver outbound endpoint to on-premises resolvers',
-        allowAllOutbound: false,
-      });
-      for (const server of servers) {
-        outboundSg.addEgressRule(ec2.Peer.ipv4(`${server}/32`), ec2.Port.udp(53), 'DNS (UDP) to on-premises');
-        outboundSg.addEgressRule(ec2.Peer.ipv4(`${server}/32`), ec2.Port.tcp(53), 'DNS (TCP) to on-premises');
-      }
-      this.outboundResolver = new resolver.CfnResolverEndpoint(this, 'OutboundResolver', {
-        name: names.resource('dns-outbound'),
-        direction: 'OUTBOUND',
-        securityGroupIds: [outboundSg.securityGroupId],
-        ipAddresses: resolverSubnets.map((subnet) => ({ subnetId: subnet.subnetId })),
-      });
-      domains.forEach((domain, i) => {
-        const rule = new resolver.CfnResolverRule(this, `ForwardRule${i}`, {
-          name: names.resource(`forward-${i}`),
-          domainName: domain,
-          ruleType: 'FORWARD',
-          resolverEndpointId: (this.outboundResolver as resolver.CfnResolverEndpoint).attrResolverEndpointId,
-          targetIps: servers.map((ip) => ({ ip, port: '53' })),
-        });
-        new resolver.CfnResolverRuleAssociation(this, `ForwardRuleAssociation${i}`, {
-          resolverRuleId: rule.attrResolverRuleId,
-          vpcId: props.vpc.vpcId,
-        });
-      });
+      alarms.push(this.directConnectAlarm(props, hybrid.directConnect.connectionId));
+    } else {
+      throw new Error(`HybridLink cannot build linkType '${hybrid.linkType}' on AWS`);
     }
 
-    if (props.cluster) this.hybridNodesRole = this.addHybridNodes(props, props.cluster);
+    const dns = this.createDns(props);
+    this.inboundResolver = dns.inbound;
+    this.inboundResolverIps = dns.inboundIps;
+    this.outboundResolver = dns.outbound;
+    new CfnOutput(this, 'ResolverInboundIps', {
+      value: Fn.join(',', [...dns.inboundIps]),
+      description: 'Addresses on-premises DNS forwards AWS private names to',
+    });
+
+    this.hybridNodesRole = this.createHybridNodesRole(props);
+    new CfnOutput(this, 'HybridNodesRoleArn', { value: this.hybridNodesRole.roleArn });
+    new CfnOutput(this, 'HybridNodesRoleName', {
+      value: this.hybridNodesRole.roleName,
+      description: 'Pass to `aws ssm create-activation --iam-role`',
+    });
+    if (props.cluster) this.admitHybridNodes(props.cluster, hybrid);
+
+    for (const alarm of alarms) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+    this.alarms = alarms;
+    props.dashboard?.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Hybrid link', alarms, width: 24 }),
+      new cloudwatch.GraphWidget({
+        title: 'Hybrid link state',
+        left: alarms.map((a) => a.metric),
+        leftYAxis: { min: 0, max: 1 },
+        width: 24,
+      }),
+    );
   }
 
   /**
-   * The IAM role on-premises GPU servers assume (through an SSM hybrid activation made with
-   * `aws ssm create-activation --iam-role <role>`), its HYBRID_LINUX access entry, and the cluster
-   * security group rules for the on-premises node and pod ranges.
-   * https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-creds.html
+   * Virtual private gateway: the AWS end of both the VPN and the Direct Connect gateway; its
+   * routes propagate into the private route tables.
    */
-  private addHybridNodes(props: HybridLinkProps, cluster: eks.Cluster): iam.Role {
-    const hybrid = props.environment.hybrid as HybridConfig;
-    const stack = Stack.of(this);
-    const role = new iam.Role(this, 'HybridNodesRole', {
-      roleName: props.names.resource('hybrid-nodes'),
-      description:
-        'Assumed by on-premises GPU servers that join the EKS cluster as hybrid nodes (SSM hybrid activation)',
-      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
-      }),
-      managedPolicies: [
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
-        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
-      ],
+  private attachVpnGateway(props: HybridLinkProps) {
+    const vpnGateway = new ec2.CfnVPNGateway(this, 'VpnGateway', {
+      type: 'ipsec.1',
+      amazonSideAsn: props.hybrid.cloudAsn ?? DEFAULT_AMAZON_ASN,
+      tags: [{ key: 'Name', value: props.names.resource('vgw') }],
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['eks:DescribeCluster'],
-        resources: [cluster.clusterArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        // nodeadm deregisters the managed instance on `nodeadm uninstall`; SSM managed instance
-        // ids (mi-...) are only known after activation, hence the wildcard within this account.
-        actions: ['ssm:DeregisterManagedInstance', 'ssm:DescribeInstanceInformation'],
-        resources: ['*'],
-      }),
-    );
-    acknowledge(role, {
-      [managedPolicyFinding('AmazonSSMManagedInstanceCore')]:
-        'The AWS-maintained minimum for an SSM managed instance, which is how hybrid nodes get credentials',
-      [managedPolicyFinding('AmazonEC2ContainerRegistryPullOnly')]:
-        'Read-only image pulls, the AWS-maintained policy EKS documents for hybrid nodes',
-      'AwsSolutions-IAM5[Resource::*]':
-        'SSM managed instance ids exist only after the hybrid activation registers a server, so the deregister/describe actions cannot name them in advance',
-      ...inlinePolicyFindings(INLINE_POLICY_REASON),
+    const ready = new ec2.CfnVPCGatewayAttachment(this, 'VpnGatewayAttachment', {
+      vpcId: props.vpc.vpcId,
+      vpnGatewayId: vpnGateway.ref,
     });
-    new CfnAccessEntry(this, 'HybridNodesAccessEntry', {
-      clusterName: cluster.clusterName,
-      principalArn: role.roleArn,
-      type: 'HYBRID_LINUX',
+    const propagation = new ec2.CfnVPNGatewayRoutePropagation(this, 'RoutePropagation', {
+      // Deduplicated: overlapping subnet selections must not list a route table twice.
+      routeTableIds: [...new Set(props.privateSubnets.map((s) => s.routeTable.routeTableId))],
+      vpnGatewayId: vpnGateway.ref,
     });
-    // Hybrid nodes and their pods call the API server; the control plane reaches kubelets and
-    // webhooks on pods over the link.
-    for (const cidr of [...hybrid.nodeCidrs, ...hybrid.podCidrs]) {
-      cluster.clusterSecurityGroup.addIngressRule(
-        ec2.Peer.ipv4(cidr),
-        ec2.Port.tcp(443),
-        'Kubernetes API from on-premises hybrid nodes and pods',
-      );
-    }
-    new CfnOutput(this, 'HybridNodesRoleArn', {
-      value: role.roleArn,
-      description: 'Role for SSM hybrid activations of on-premises nodes',
-    });
-    return role;
+    // Propagation fails until the gateway is attached to the VPC.
+    propagation.addDependency(ready);
+    return { vpnGateway, transitGatewayAttachment: undefined, ready };
   }
 
-  /** Alarms when one tunnel is down (redundancy lost) and when the whole connection is down. */
-  private alarmOnTunnels(props: HybridLinkProps, connection: ec2.CfnVPNConnection): void {
-    const tunnelState = (statistic: string) =>
+  /**
+   * Attachment to an existing transit gateway (one subnet per zone, as the attachment requires);
+   * the private route tables send on-premises ranges to it. The transit gateway's own route
+   * tables belong to whoever owns it.
+   */
+  private attachTransitGateway(props: HybridLinkProps, transitGatewayId: string) {
+    const perZone = new Map<string, ec2.ISubnet>();
+    for (const subnet of props.privateSubnets) {
+      if (!perZone.has(subnet.availabilityZone)) perZone.set(subnet.availabilityZone, subnet);
+    }
+    const ready = new ec2.CfnTransitGatewayAttachment(this, 'TransitGatewayAttachment', {
+      transitGatewayId,
+      vpcId: props.vpc.vpcId,
+      subnetIds: [...perZone.values()].map((s) => s.subnetId),
+      tags: [{ key: 'Name', value: props.names.resource('tgw-attachment') }],
+    });
+    const destinations = onPremDestinations(props.hybrid);
+    props.privateSubnets.forEach((subnet, i) => {
+      destinations.forEach((cidr, j) => {
+        new ec2.CfnRoute(this, `TransitRoute${i}x${j}`, {
+          routeTableId: subnet.routeTable.routeTableId,
+          destinationCidrBlock: cidr,
+          transitGatewayId,
+        }).addDependency(ready);
+      });
+    });
+    return { vpnGateway: undefined, transitGatewayAttachment: ready, ready };
+  }
+
+  private createVpn(props: HybridLinkProps, target: { vpnGatewayId?: string; transitGatewayId?: string }) {
+    const { hybrid, names } = props;
+    if (!hybrid.gatewayIp) throw new Error("hybrid.gatewayIp is required when linkType is 'vpn'");
+    const staticRouting = hybrid.bgpAsn === undefined;
+    const customerGateway = new ec2.CfnCustomerGateway(this, 'CustomerGateway', {
+      type: 'ipsec.1',
+      ipAddress: hybrid.gatewayIp,
+      // With static routing the ASN is not used for routing; 65000 is the conventional placeholder.
+      bgpAsn: hybrid.bgpAsn ?? STATIC_CUSTOMER_ASN,
+      tags: [{ key: 'Name', value: names.resource('cgw') }],
+    });
+
+    // AWS PSK rules: 8-64 characters, alphanumerics, periods and underscores, must not start with
+    // zero (https://docs.aws.amazon.com/vpn/latest/s2svpn/VPNTunnels.html). Excluding punctuation
+    // and '0' satisfies all of them.
+    const keys = [1, 2].map((n) => {
+      const secret = new secretsmanager.Secret(this, `Tunnel${n}PreSharedKey`, {
+        secretName: names.resource(`vpn-tunnel${n}-psk`),
+        description: `Pre-shared key of VPN tunnel ${n}; configure the same on the on-premises device`,
+        encryptionKey: props.key,
+        generateSecretString: { passwordLength: 32, excludePunctuation: true, excludeCharacters: '0' },
+      });
+      Validations.of(secret).acknowledge(
+        {
+          id: 'AwsSolutions-SMG4',
+          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
+        },
+        {
+          id: 'HIPAA.Security-SecretsManagerRotationEnabled',
+          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
+        },
+        {
+          id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
+          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
+        },
+      );
+      return secret;
+    });
+
+    const connection = new ec2.CfnVPNConnection(this, 'VpnConnection', {
+      type: 'ipsec.1',
+      customerGatewayId: customerGateway.ref,
+      ...target,
+      staticRoutesOnly: staticRouting,
+      vpnTunnelOptionsSpecifications: keys.map((secret) => ({
+        // A dynamic reference: CloudFormation resolves it at deploy time, the template holds no key.
+        preSharedKey: secret.secretValue.unsafeUnwrap(),
+        ikeVersions: [{ value: 'ikev2' }],
+        phase1EncryptionAlgorithms: [{ value: 'AES256-GCM-16' }],
+        phase1IntegrityAlgorithms: [{ value: 'SHA2-384' }],
+        phase1DhGroupNumbers: [{ value: 20 }, { value: 21 }],
+        phase2EncryptionAlgorithms: [{ value: 'AES256-GCM-16' }],
+        phase2IntegrityAlgorithms: [{ value: 'SHA2-384' }],
+        phase2DhGroupNumbers: [{ value: 20 }, { value: 21 }],
+        dpdTimeoutSeconds: 30,
+        dpdTimeoutAction: 'restart',
+        startupAction: 'start',
+      })),
+      tags: [{ key: 'Name', value: names.resource('vpn') }],
+    });
+    // Without BGP, every on-premises destination needs a static route, pod ranges included. On a
+    // transit gateway those routes live in its route table, owned with the transit gateway.
+    if (staticRouting && target.vpnGatewayId) {
+      onPremDestinations(hybrid).forEach((cidr, i) => {
+        new ec2.CfnVPNConnectionRoute(this, `StaticRoute${i}`, {
+          destinationCidrBlock: cidr,
+          vpnConnectionId: connection.ref,
+        });
+      });
+    }
+    return { customerGateway, connection, keys };
+  }
+
+  /**
+   * With the `VpnId` dimension, AWS/VPN TunnelState is 1 when both tunnels are up, 0.5 with one
+   * and 0 with none (https://docs.aws.amazon.com/vpn/latest/s2svpn/monitoring-cloudwatch-vpn.html).
+   */
+  private vpnAlarms(props: HybridLinkProps, connection: ec2.CfnVPNConnection): cloudwatch.Alarm[] {
+    const metric = (statistic: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/VPN',
         metricName: 'TunnelState',
@@ -365,34 +321,204 @@ export class HybridLink extends Construct {
         statistic,
         period: Duration.minutes(5),
       });
-    const action = new actions.SnsAction(props.alarmTopic);
-    const down = tunnelState('Maximum').createAlarm(this, 'VpnDownAlarm', {
-      alarmName: props.names.resource('vpn-down'),
-      alarmDescription: 'Both VPN tunnels to the on-premises data centre are down',
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    const degraded = tunnelState('Minimum').createAlarm(this, 'VpnTunnelDownAlarm', {
-      alarmName: props.names.resource('vpn-tunnel-down'),
-      alarmDescription: 'A VPN tunnel to the on-premises data centre is down: the link has lost its redundancy',
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
-    for (const alarm of [down, degraded]) {
-      alarm.addAlarmAction(action);
-      alarm.addOkAction(action);
-    }
-    props.dashboard?.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'VPN tunnels up (min / max)',
-        left: [tunnelState('Minimum'), tunnelState('Maximum')],
-        width: 12,
+    return [
+      new cloudwatch.Alarm(this, 'TunnelDownAlarm', {
+        alarmName: props.names.resource('vpn-tunnel-down'),
+        alarmDescription: 'A VPN tunnel is down: the link runs without redundancy',
+        metric: metric('Minimum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       }),
-      new cloudwatch.AlarmStatusWidget({ title: 'Hybrid link alarms', alarms: [down, degraded], width: 12 }),
-    );
+      new cloudwatch.Alarm(this, 'ConnectionDownAlarm', {
+        alarmName: props.names.resource('vpn-down'),
+        alarmDescription: 'Both VPN tunnels are down: on-premises nodes and DNS are cut off',
+        metric: metric('Maximum'),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 2,
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      }),
+    ];
   }
+
+  /** AWS/DX ConnectionState is 1 when the connection is up, 0 when down. */
+  private directConnectAlarm(props: HybridLinkProps, connectionId: string): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, 'DirectConnectDownAlarm', {
+      alarmName: props.names.resource('dx-down'),
+      alarmDescription: 'The Direct Connect connection is down',
+      metric: new cloudwatch.Metric({
+        namespace: 'AWS/DX',
+        metricName: 'ConnectionState',
+        dimensionsMap: { ConnectionId: connectionId },
+        statistic: 'Minimum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+  }
+
+  private createDns(props: HybridLinkProps) {
+    const { hybrid, names, vpc } = props;
+    const subnets = (props.resolverSubnets ?? props.privateSubnets).slice(0, 2);
+    const inboundSg = new ec2.SecurityGroup(this, 'InboundResolverSecurityGroup', {
+      vpc,
+      securityGroupName: names.resource('resolver-inbound'),
+      description: 'Route 53 Resolver inbound endpoint: DNS from on-premises only',
+      allowAllOutbound: false,
+    });
+    for (const cidr of hybrid.onPremCidrs) {
+      inboundSg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.udp(53), 'DNS from on-premises');
+      inboundSg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(53), 'DNS over TCP from on-premises');
+    }
+    // Fixed addresses so on-premises forwarders can be configured before and after redeploys.
+    const inboundIps = subnets.map((subnet) => resolverAddress(subnet));
+    const inbound = new resolver.CfnResolverEndpoint(this, 'InboundResolver', {
+      name: names.resource('resolver-inbound'),
+      direction: 'INBOUND',
+      securityGroupIds: [inboundSg.securityGroupId],
+      ipAddresses: subnets.map((subnet, i) => ({ subnetId: subnet.subnetId, ip: inboundIps[i] })),
+    });
+
+    let outbound: resolver.CfnResolverEndpoint | undefined;
+    const domains = hybrid.dnsDomains ?? [];
+    const servers = hybrid.dnsServers ?? [];
+    if (domains.length > 0 && servers.length > 0) {
+      const outboundSg = new ec2.SecurityGroup(this, 'OutboundResolverSecurityGroup', {
+        vpc,
+        securityGroupName: names.resource('resolver-outbound'),
+        description: 'Route 53 Resolver outbound endpoint: DNS to on-premises resolvers only',
+        allowAllOutbound: false,
+      });
+      for (const server of servers) {
+        outboundSg.addEgressRule(ec2.Peer.ipv4(`${server}/32`), ec2.Port.udp(53), 'DNS to on-premises');
+        outboundSg.addEgressRule(ec2.Peer.ipv4(`${server}/32`), ec2.Port.tcp(53), 'DNS over TCP to on-premises');
+      }
+      outbound = new resolver.CfnResolverEndpoint(this, 'OutboundResolver', {
+        name: names.resource('resolver-outbound'),
+        direction: 'OUTBOUND',
+        securityGroupIds: [outboundSg.securityGroupId],
+        ipAddresses: subnets.map((subnet) => ({ subnetId: subnet.subnetId })),
+      });
+      domains.forEach((domain, i) => {
+        const rule = new resolver.CfnResolverRule(this, `ForwardRule${i}`, {
+          name: names.resource(`fwd-${domain.replace(/\./g, '-')}`),
+          domainName: domain,
+          ruleType: 'FORWARD',
+          resolverEndpointId: outbound?.attrResolverEndpointId,
+          targetIps: servers.map((ip) => ({ ip, port: '53' })),
+        });
+        new resolver.CfnResolverRuleAssociation(this, `ForwardRuleAssociation${i}`, {
+          resolverRuleId: rule.attrResolverRuleId,
+          vpcId: vpc.vpcId,
+        });
+      });
+    }
+    if (props.queryLogKey) {
+      // Who asked for which name, for incident response; Resolver writes to CloudWatch Logs directly.
+      const logGroup = new logs.LogGroup(this, 'QueryLogGroup', {
+        logGroupName: names.logGroup('route53resolver'),
+        encryptionKey: props.queryLogKey,
+        retention: props.queryLogRetention ?? logs.RetentionDays.ONE_YEAR,
+      });
+      const config = new resolver.CfnResolverQueryLoggingConfig(this, 'QueryLogging', {
+        name: names.resource('resolver-queries'),
+        destinationArn: logGroup.logGroupArn,
+      });
+      new resolver.CfnResolverQueryLoggingConfigAssociation(this, 'QueryLoggingAssociation', {
+        resolverQueryLogConfigId: config.attrId,
+        resourceId: vpc.vpcId,
+      });
+    }
+    return { inbound, inboundIps, outbound };
+  }
+
+  /**
+   * The Hybrid Nodes IAM role, per
+   * https://docs.aws.amazon.com/eks/latest/userguide/hybrid-nodes-creds.html: trusted by SSM for
+   * hybrid activations, allowed to describe the cluster and pull images from ECR.
+   */
+  private createHybridNodesRole(props: HybridLinkProps): iam.Role {
+    const stack = Stack.of(this);
+    const role = new iam.Role(this, 'HybridNodesRole', {
+      roleName: props.names.resource('hybrid-nodes'),
+      description: 'Assumed by EKS hybrid nodes through an SSM hybrid activation',
+      assumedBy: new iam.ServicePrincipal('ssm.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnEquals: { 'aws:SourceArn': `arn:${stack.partition}:ssm:${stack.region}:${stack.account}:*` },
+        },
+      }),
+      managedPolicies: [
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore'),
+        iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
+      ],
+    });
+    if (props.cluster) {
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['eks:DescribeCluster'], resources: [props.cluster.clusterArn] }),
+      );
+      acknowledge(role, inlinePolicyFindings(INLINE_POLICY_REASON));
+    }
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+        reason: 'EKS Hybrid Nodes documents this AWS managed policy for the SSM agent on on-premises nodes',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
+        reason: 'Read-only image pulls from ECR, as EKS Hybrid Nodes documents for the node role',
+      },
+    );
+    return role;
+  }
+
+  /** Access entry and the cluster-side security group rules of the hybrid paths. */
+  private admitHybridNodes(cluster: eks.ICluster, hybrid: HybridConfig): void {
+    new eks.CfnAccessEntry(this, 'HybridNodesAccessEntry', {
+      clusterName: cluster.clusterName,
+      principalArn: this.hybridNodesRole.roleArn,
+      type: 'HYBRID_LINUX',
+    });
+    const sg = cluster.clusterSecurityGroup;
+    // Kubelets and pods on hybrid nodes call the cluster API.
+    for (const cidr of [...hybrid.nodeCidrs, ...hybrid.podCidrs]) {
+      sg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcp(443), 'Cluster API from hybrid nodes and pods');
+    }
+    // The control plane's calls to kubelets (10250) and webhooks (HYBRID_WEBHOOK_PORTS) on hybrid
+    // nodes and pods leave through the EKS-created cluster security group, which allows all
+    // outbound traffic; the on-premises firewall must admit them from the VPC range.
+    // On-premises clients reach inference services published as NodePorts on cloud nodes.
+    for (const cidr of hybrid.onPremCidrs) {
+      sg.addIngressRule(ec2.Peer.ipv4(cidr), ec2.Port.tcpRange(30000, 32767), 'Inference NodePorts from on-premises');
+    }
+  }
+}
+
+/**
+ * Every on-premises range the cloud routes to: the data centre and the hybrid pods (node ranges
+ * lie inside `onPremCidrs`, which validation enforces).
+ */
+function onPremDestinations(hybrid: HybridConfig): string[] {
+  return [...new Set([...hybrid.onPremCidrs, ...hybrid.podCidrs])];
+}
+
+/** The fixed resolver address of a subnet: its network address plus RESOLVER_HOST_OFFSET. */
+function resolverAddress(subnet: ec2.ISubnet): string {
+  let text: string | undefined;
+  try {
+    text = subnet.ipv4CidrBlock;
+  } catch {
+    // Imported subnets without a CIDR throw on access.
+    text = undefined;
+  }
+  const cidr = text !== undefined && !Token.isUnresolved(text) ? parseCidr(text) : undefined;
+  if (!cidr) {
+    throw new Error(`subnet ${subnet.node.path} has no CIDR known at synth time; pass subnets of an ec2.Vpc`);
+  }
+  return formatIpv4(cidr.network + RESOLVER_HOST_OFFSET);
 }

@@ -5,6 +5,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as eks from 'aws-cdk-lib/aws-eks-v2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -149,16 +150,20 @@ export class PlatformStage extends Stage {
     this.dashboard = this.monitoring.dashboard;
 
     if (env.hybrid) {
+      const isolated = this.vpc.selectSubnets(this.isolatedSubnets).subnets;
       this.hybridLink = new HybridLink(stack, 'HybridLink', {
-        ...common,
+        hybrid: env.hybrid,
+        names: this.names,
         vpc: this.vpc,
-        routedSubnets: [this.privateSubnets, this.isolatedSubnets],
-        resolverSubnets: this.privateSubnets,
-        secretsKey: this.keys.cluster,
-        logsKey: this.keys.logs,
+        privateSubnets: [...this.vpc.selectSubnets(this.privateSubnets).subnets, ...isolated],
+        // network.ts reserves the isolated subnets for the resolver endpoints.
+        resolverSubnets: isolated,
+        key: this.keys.cluster,
         alarmTopic: this.alarmTopic,
         dashboard: this.dashboard,
         cluster: this.cluster,
+        queryLogKey: this.keys.logs,
+        queryLogRetention: env.monitoring.logRetentionDays as logs.RetentionDays,
       });
     }
 

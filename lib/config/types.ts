@@ -302,6 +302,12 @@ export interface HybridConfig {
    * @default - none
    */
   readonly dnsDomains?: readonly string[];
+  /**
+   * AWS only: id of an existing transit gateway (`tgw-...`) the VPC attaches to. The VPN or Direct
+   * Connect gateway then terminates on the transit gateway instead of a virtual private gateway.
+   * @default - a virtual private gateway attached to the VPC
+   */
+  readonly transitGatewayId?: string;
   /** Required when `linkType` is `direct-connect`. */
   readonly directConnect?: DirectConnectConfig;
   /** Required when `linkType` is `expressroute`. */

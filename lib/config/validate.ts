@@ -85,6 +85,7 @@ const GIT_BRANCH = /^(?!\/|.*\/$|.*\.\.|.*\/\/)[A-Za-z0-9._/-]+$/;
 const CODE_CONNECTION_ARN =
   /^arn:aws[a-z-]*:(?:codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/;
 const DX_CONNECTION = /^dxcon-[a-z0-9]{8}$/;
+const TRANSIT_GATEWAY = /^tgw-([0-9a-f]{8}|[0-9a-f]{17})$/;
 const EXPRESS_ROUTE_CIRCUIT =
   /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/expressRouteCircuits\/[^/]+$/i;
 const TAG_KEY = /^[\p{L}\p{N} _.:=+\-@]{1,128}$/u;
@@ -855,6 +856,18 @@ function checkHybrid(c: Checker, env: PlatformEnvironment): NamedRange[] {
       'is required on Azure when hybrid.bgpAsn is set',
       'set the BGP address of the on-premises VPN device, or remove bgpAsn for static routing',
     );
+  }
+  if (h.transitGatewayId !== undefined) {
+    if (cloud !== 'aws') {
+      c.error('hybrid.transitGatewayId', h.transitGatewayId, 'is an AWS setting', 'remove it on Azure');
+    } else if (!TRANSIT_GATEWAY.test(h.transitGatewayId)) {
+      c.error(
+        'hybrid.transitGatewayId',
+        h.transitGatewayId,
+        "must be the id of a transit gateway ('tgw-' and 8 or 17 hex digits)",
+        'copy it from the VPC console, or remove it to use a virtual private gateway',
+      );
+    }
   }
   if (h.linkType === 'direct-connect') {
     if (!h.directConnect || !DX_CONNECTION.test(h.directConnect.connectionId)) {

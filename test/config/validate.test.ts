@@ -818,6 +818,15 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     awsHybrid,
   ),
   aws(
+    'the transit gateway id is malformed',
+    (d) => {
+      link(d).transitGatewayId = 'tgw-xyz';
+    },
+    'hybrid.transitGatewayId',
+    "'tgw-'",
+    awsHybrid,
+  ),
+  aws(
     'a DNS server is not an address',
     (d) => {
       link(d).dnsServers = ['dns1.corp'];
@@ -867,6 +876,26 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     },
     'hybrid.bgpAsn',
     'reserved by Azure',
+  ),
+  azure(
+    'an Azure environment sets a transit gateway',
+    (d) => {
+      d.hybrid = {
+        linkType: 'expressroute',
+        onPremCidrs: ['192.168.0.0/16'],
+        nodeCidrs: ['192.168.10.0/24'],
+        podCidrs: ['10.200.0.0/16'],
+        transitGatewayId: 'tgw-0123456789abcdef0',
+        expressRoute: {
+          circuitId:
+            '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg/providers/Microsoft.Network/expressRouteCircuits/er',
+          serviceProvider: 'Equinix',
+          peeringLocation: 'Amsterdam',
+        },
+      };
+    },
+    'hybrid.transitGatewayId',
+    'AWS setting',
   ),
   azure(
     'ExpressRoute has no circuit',
