@@ -3,6 +3,7 @@ import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultKey } from '@cdktf/provider-azurerm/lib/key-vault-key';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
+import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, PlatformNames } from '../config';
 import type { Monitoring } from './monitoring';
@@ -100,4 +101,38 @@ export class Keys extends Construct {
       });
     this.keys = { storage: key('storage'), registry: key('registry') };
   }
+}
+
+export interface EncryptionIdentity {
+  readonly identity: UserAssignedIdentity;
+  /** The identity's role on the key; resources that encrypt with it must depend on this. */
+  readonly keyAccess: RoleAssignment;
+}
+
+/**
+ * A user-assigned identity that a service (storage, registry) uses to reach its customer-managed
+ * key, with *Key Vault Crypto Service Encryption User* on that key only. Created as `identity` and
+ * `identity-crypto-user` inside `scope`.
+ */
+export function encryptionIdentity(
+  scope: Construct,
+  props: {
+    readonly name: string;
+    readonly location: string;
+    readonly resourceGroupName: string;
+    readonly key: KeyVaultKey;
+  },
+): EncryptionIdentity {
+  const identity = new UserAssignedIdentity(scope, 'identity', {
+    name: props.name,
+    location: props.location,
+    resourceGroupName: props.resourceGroupName,
+  });
+  const keyAccess = new RoleAssignment(scope, 'identity-crypto-user', {
+    scope: props.key.resourceVersionlessId,
+    roleDefinitionName: 'Key Vault Crypto Service Encryption User',
+    principalId: identity.principalId,
+    principalType: 'ServicePrincipal',
+  });
+  return { identity, keyAccess };
 }

@@ -1,11 +1,10 @@
 import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
 import { ContainerRegistryCacheRule } from '@cdktf/provider-azurerm/lib/container-registry-cache-rule';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, PlatformNames } from '../config';
-import type { Keys } from './keys';
+import { encryptionIdentity, type Keys } from './keys';
 import type { Monitoring } from './monitoring';
 import type { Network } from './network';
 import { privateEndpoint } from './private-endpoint';
@@ -43,17 +42,14 @@ export class Registry extends Construct {
     const rg = resourceGroup.name;
     const production = env.stage === 'production';
 
-    this.identity = new UserAssignedIdentity(this, 'identity', {
+    const encryption = encryptionIdentity(this, {
       name: names.azure('id', 'registry'),
       location,
       resourceGroupName: rg,
+      key: keys.keys.registry,
     });
-    const cryptoUser = new RoleAssignment(this, 'identity-crypto-user', {
-      scope: keys.keys.registry.resourceVersionlessId,
-      roleDefinitionName: 'Key Vault Crypto Service Encryption User',
-      principalId: this.identity.principalId,
-      principalType: 'ServicePrincipal',
-    });
+    this.identity = encryption.identity;
+    const cryptoUser = encryption.keyAccess;
 
     this.registry = new ContainerRegistry(this, 'Resource', {
       name: names.containerRegistry,

@@ -1,12 +1,11 @@
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
 import { StorageManagementPolicy } from '@cdktf/provider-azurerm/lib/storage-management-policy';
-import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, DataZone, PlatformNames } from '../config';
-import type { Keys } from './keys';
+import { encryptionIdentity, type Keys } from './keys';
 import type { Monitoring } from './monitoring';
 import type { Network } from './network';
 import { privateEndpoint } from './private-endpoint';
@@ -43,17 +42,14 @@ export class Storage extends Construct {
     const rg = resourceGroup.name;
     const lifecycle = env.storage.lifecycle;
 
-    this.identity = new UserAssignedIdentity(this, 'identity', {
+    const encryption = encryptionIdentity(this, {
       name: names.azure('id', 'storage'),
       location,
       resourceGroupName: rg,
+      key: keys.keys.storage,
     });
-    const cryptoUser = new RoleAssignment(this, 'identity-crypto-user', {
-      scope: keys.keys.storage.resourceVersionlessId,
-      roleDefinitionName: 'Key Vault Crypto Service Encryption User',
-      principalId: this.identity.principalId,
-      principalType: 'ServicePrincipal',
-    });
+    this.identity = encryption.identity;
+    const cryptoUser = encryption.keyAccess;
 
     this.account = new StorageAccount(this, 'Resource', {
       name: names.storageAccount,
