@@ -50,6 +50,8 @@ export interface SynthesizedStage {
   readonly stage: PlatformStage;
   /** Templates by stack construct id (`Platform`, ...). */
   readonly templates: Readonly<Record<string, Template>>;
+  /** Context lookups the stage asked for; any would make `cdk synth` need credentials. */
+  readonly missingContext: readonly string[];
 }
 
 /**
@@ -63,11 +65,13 @@ export function synthAws(env: AwsEnvironment): SynthesizedStage {
   if (!stage) throw new Error(`no stage was built for ${env.name}`);
   const assembly = app.synth();
   const templates: Record<string, Template> = {};
-  for (const stack of assembly.getNestedAssembly(`assembly-${stage.stageName}`).stacks) {
+  const nested = assembly.getNestedAssembly(`assembly-${stage.stageName}`);
+  const missingContext = (nested.manifest.missing ?? []).map((m) => m.key);
+  for (const stack of nested.stacks) {
     const id = stack.hierarchicalId.split('/').pop() as string;
     templates[id] = Template.fromJSON(stack.template as Record<string, unknown>);
   }
-  return { stage, templates };
+  return { stage, templates, missingContext };
 }
 
 /** A stack's Terraform JSON, parsed, as `cdktf synth` writes it. */
@@ -95,4 +99,18 @@ export function synthAzure(env: AzureEnvironment, options: { localState?: boolea
 /** Every resource of one Terraform type in a synthesized stack, by name. */
 export function resourcesOf(json: TerraformJson, type: string): Record<string, Record<string, unknown>> {
   return json.resource?.[type] ?? {};
+}
+
+/** An action of a synthesized AWS::CodePipeline::Pipeline, as the pipeline tests read it. */
+export interface PipelineAction {
+  readonly Name: string;
+  readonly RunOrder: number;
+  readonly ActionTypeId: { readonly Provider: string };
+  readonly Configuration: Record<string, unknown>;
+}
+
+/** A stage of a synthesized AWS::CodePipeline::Pipeline. */
+export interface PipelineStage {
+  readonly Name: string;
+  readonly Actions: readonly PipelineAction[];
 }

@@ -1,4 +1,4 @@
-import { Annotations, Aspects, CfnOutput, Stack, Stage, Tags } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Stack, type StackProps, Stage, Tags } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -11,6 +11,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   type AwsEnvironment,
+  awsZoneNames,
   ConfigError,
   formatProblem,
   PlatformNames,
@@ -26,6 +27,29 @@ import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitorin
 import { PlatformNetwork } from './network';
 import { PlatformRegistry } from './registry';
 import { PlatformStorage, pascal } from './storage';
+
+interface PlatformStackProps extends StackProps {
+  /** The environment's availability zones, by name. */
+  readonly zones: readonly string[];
+}
+
+/**
+ * The stack of an environment's platform resources. It answers `availabilityZones` from the
+ * environment instead of a context lookup, so synthesis needs no credentials: constructs that ask
+ * the stack for its zones (EKS, load balancers) get the VPC's zones.
+ */
+class PlatformStack extends Stack {
+  private readonly zones: readonly string[];
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+    this.zones = props.zones;
+  }
+
+  override get availabilityZones(): string[] {
+    return [...this.zones];
+  }
+}
 
 export interface PlatformStageProps {
   /** The environment this stage deploys; it must target AWS. */
@@ -90,10 +114,11 @@ export class PlatformStage extends Stage {
     }
 
     const production = env.stage === 'production';
-    this.platform = new Stack(this, 'Platform', {
+    this.platform = new PlatformStack(this, 'Platform', {
       stackName: this.names.resource('platform'),
       description: `MLOps platform '${env.name}' (${env.stage})`,
       terminationProtection: production,
+      zones: awsZoneNames(env.target.region, env.network.availabilityZones),
     });
     new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
     Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));

@@ -6,18 +6,7 @@ import { environments } from '../../environments';
 import { delivery } from '../../environments/delivery';
 import { buildAwsApp } from '../../lib/aws/app';
 import type { ModelDeliveryStack } from '../../lib/aws/model-delivery';
-import { cdkContext } from '../util';
-
-interface Action {
-  readonly Name: string;
-  readonly RunOrder: number;
-  readonly ActionTypeId: { readonly Provider: string };
-  readonly Configuration: Record<string, unknown>;
-}
-interface PipelineStage {
-  readonly Name: string;
-  readonly Actions: readonly Action[];
-}
+import { cdkContext, type PipelineStage } from '../util';
 
 describe('ModelDeliveryStack', () => {
   let assembly: CloudAssembly;

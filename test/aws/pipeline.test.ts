@@ -6,18 +6,7 @@ import { delivery } from '../../environments/delivery';
 import { buildAwsApp } from '../../lib/aws/app';
 import type { DeliveryStack } from '../../lib/aws/pipeline';
 import { ConfigError } from '../../lib/config';
-import { cdkContext } from '../util';
-
-interface Action {
-  readonly Name: string;
-  readonly RunOrder: number;
-  readonly ActionTypeId: { readonly Provider: string };
-  readonly Configuration: Record<string, unknown>;
-}
-interface PipelineStage {
-  readonly Name: string;
-  readonly Actions: readonly Action[];
-}
+import { type PipelineAction as Action, cdkContext, type PipelineStage } from '../util';
 
 /** Every action of the pipeline with its position: stage index, then run order. */
 function actionsInOrder(stages: readonly PipelineStage[]) {

@@ -97,6 +97,11 @@ describe.each(awsEnvironments)('AWS environment $name', (env) => {
     expect(Object.keys(synthesized.templates)).toEqual(['Platform']);
   });
 
+  it('asks for no context lookups, so `cdk synth` needs no credentials', () => {
+    // A lookup (availability zones, AMIs, VPCs) makes the CLI call AWS, or fail without credentials.
+    expect(synthesized.missingContext).toEqual([]);
+  });
+
   it('keeps stateful resources in production and lets staging delete them', () => {
     // GIVEN the synthesized stack WHEN its stateful resources are read
     const template = synthesized.templates.Platform?.toJSON() as {
