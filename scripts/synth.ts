@@ -73,35 +73,81 @@ interface CloudAssemblyManifest {
   >;
 }
 
-/** One line per AWS stage: stacks, resources, warnings, and the folder of its templates. */
+/** Stacks, resources and warnings of the stack artifacts of one cloud assembly manifest. */
+function countStacks(dir: string, manifest: CloudAssemblyManifest) {
+  let stacks = 0;
+  let resources = 0;
+  let warnings = 0;
+  let target = '';
+  for (const stack of Object.values(manifest.artifacts ?? {})) {
+    if (stack.type !== 'aws:cloudformation:stack') continue;
+    stacks++;
+    target = (stack.environment ?? '').replace('aws://', '');
+    const template = readJson<{ Resources?: object }>(join(dir, stack.properties?.templateFile ?? ''));
+    resources += Object.keys(template.Resources ?? {}).length;
+    for (const entries of Object.values(stack.metadata ?? {})) {
+      warnings += entries.filter((e) => e.type === 'aws:cdk:warning').length;
+    }
+  }
+  return { stacks, resources, warnings, target };
+}
+
+interface ValidationReport {
+  readonly pluginReports?: ReadonlyArray<{
+    readonly pluginName: string;
+    readonly violations?: ReadonlyArray<{
+      readonly violatingConstructs?: ReadonlyArray<{ readonly constructPath: string }>;
+    }>;
+  }>;
+}
+
+/**
+ * Warnings per construct-path prefix. With `@aws-cdk/core:annotationsInValidationReport` on,
+ * construct warnings land in the validation report rather than in stack metadata.
+ */
+function reportedWarnings(prefix: string): number {
+  let report: ValidationReport;
+  try {
+    report = readJson<ValidationReport>('cdk.out/validation-report.json');
+  } catch {
+    return 0;
+  }
+  return (report.pluginReports ?? [])
+    .filter((plugin) => plugin.pluginName === 'Construct Annotations')
+    .flatMap((plugin) => plugin.violations ?? [])
+    .flatMap((violation) => violation.violatingConstructs ?? [])
+    .filter((construct) => construct.constructPath.startsWith(prefix)).length;
+}
+
+function awsLine(name: string, counts: ReturnType<typeof countStacks>, where: string, path: string): SummaryLine {
+  const { stacks, resources, target } = counts;
+  const warnings = counts.warnings + reportedWarnings(path);
+  return {
+    warnings,
+    text:
+      `  ${name.padEnd(21)} aws   ${target.padEnd(26)} ${stacks} stack${stacks === 1 ? ' ' : 's'} ` +
+      `${String(resources).padStart(4)} resources  ${warnings} warnings  ${where}`,
+  };
+}
+
+/**
+ * One line per AWS stage (its folder holds the stage's templates), one for the delivery stacks at
+ * the top of the assembly; the pipeline's own copies of the stages are marked as such.
+ */
 function summariseAws(): SummaryLine[] {
   const root = readJson<CloudAssemblyManifest>('cdk.out/manifest.json');
   const lines: SummaryLine[] = [];
   for (const [id, artifact] of Object.entries(root.artifacts ?? {})) {
     if (artifact.type !== 'cdk:cloud-assembly') continue;
     const dir = join('cdk.out', artifact.properties?.directoryName ?? id);
-    const stage = readJson<CloudAssemblyManifest>(join(dir, 'manifest.json'));
-    let stacks = 0;
-    let resources = 0;
-    let warnings = 0;
-    let target = '';
-    for (const stack of Object.values(stage.artifacts ?? {})) {
-      if (stack.type !== 'aws:cloudformation:stack') continue;
-      stacks++;
-      target = (stack.environment ?? '').replace('aws://', '');
-      const template = readJson<{ Resources?: object }>(join(dir, stack.properties?.templateFile ?? ''));
-      resources += Object.keys(template.Resources ?? {}).length;
-      for (const entries of Object.values(stack.metadata ?? {})) {
-        warnings += entries.filter((e) => e.type === 'aws:cdk:warning').length;
-      }
-    }
-    const name = id.replace(/^assembly-/, '');
-    lines.push({
-      warnings,
-      text:
-        `  ${name.padEnd(14)} aws   ${target.padEnd(26)} ${stacks} stack${stacks === 1 ? ' ' : 's'} ` +
-        `${String(resources).padStart(4)} resources  ${warnings} warnings  ${dir}/`,
-    });
+    const stage = id.replace(/^assembly-/, '');
+    const name = stage.replace(/^Delivery-(.*)$/, '$1 (pipeline)');
+    const counts = countStacks(dir, readJson<CloudAssemblyManifest>(join(dir, 'manifest.json')));
+    lines.push(awsLine(name, counts, `${dir}/`, `${stage.replace('-', '/')}/`));
+  }
+  const tooling = countStacks('cdk.out', root);
+  if (tooling.stacks > 0) {
+    lines.push(awsLine('Delivery', tooling, 'cdk.out/ (Delivery*.template.json)', 'DeliveryModels/'));
   }
   return lines;
 }
@@ -129,7 +175,7 @@ function summariseAzure(): SummaryLine[] {
     return {
       warnings,
       text:
-        `  ${name.padEnd(14)} azure ${`${subscription.slice(0, 8)}…/${location}`.padEnd(26)} 1 stack  ` +
+        `  ${name.padEnd(21)} azure ${`${subscription.slice(0, 8)}…/${location}`.padEnd(26)} 1 stack  ` +
         `${String(resources).padStart(4)} resources  ${warnings} warnings  ${file}`,
     };
   });
