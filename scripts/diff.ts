@@ -265,24 +265,33 @@ export function readCdkOut(dir: string): Snapshot {
   const snapshot: Record<string, Record<string, ResourceState>> = {};
   const manifestPath = join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return snapshot;
-  for (const [id, artifact] of Object.entries(readJson<Manifest>(manifestPath).artifacts ?? {})) {
-    if (artifact.type !== 'cdk:cloud-assembly') continue;
-    const stageDir = join(dir, artifact.properties?.directoryName ?? id);
+  /** The resources of every stack listed in one assembly manifest, as `<stack>/<logical id>`. */
+  const stackResources = (assemblyDir: string, manifest: Manifest): Record<string, ResourceState> => {
     const resources: Record<string, ResourceState> = {};
-    for (const [stackId, stack] of Object.entries(
-      readJson<Manifest>(join(stageDir, 'manifest.json')).artifacts ?? {},
-    )) {
+    for (const [stackId, stack] of Object.entries(manifest.artifacts ?? {})) {
       if (stack.type !== 'aws:cloudformation:stack' || !stack.properties?.templateFile) continue;
       const template = readJson<{ Resources?: Record<string, { Type: string; Properties?: unknown }> }>(
-        join(stageDir, stack.properties.templateFile),
+        join(assemblyDir, stack.properties.templateFile),
       );
       const stackName = stackId.split('/').pop() ?? stackId;
       for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
         resources[`${stackName}/${logicalId}`] = { type: resource.Type, properties: resource.Properties ?? {} };
       }
     }
-    snapshot[id.replace(/^assembly-/, '')] = resources;
+    return resources;
+  };
+  const root = readJson<Manifest>(manifestPath);
+  for (const [id, artifact] of Object.entries(root.artifacts ?? {})) {
+    if (artifact.type !== 'cdk:cloud-assembly') continue;
+    const stageDir = join(dir, artifact.properties?.directoryName ?? id);
+    snapshot[id.replace(/^assembly-/, '')] = stackResources(
+      stageDir,
+      readJson<Manifest>(join(stageDir, 'manifest.json')),
+    );
   }
+  // Stacks outside any stage (the delivery pipelines) form one more entry.
+  const topLevel = stackResources(dir, root);
+  if (Object.keys(topLevel).length > 0) snapshot.Delivery = topLevel;
   return snapshot;
 }
 

@@ -154,8 +154,13 @@ describe('reading synthesized output', () => {
       JSON.stringify({
         artifacts: {
           'assembly-staging': { type: 'cdk:cloud-assembly', properties: { directoryName: 'assembly-staging' } },
+          Delivery: { type: 'aws:cloudformation:stack', properties: { templateFile: 'Delivery.template.json' } },
         },
       }),
+    );
+    writeFileSync(
+      join(root, 'cdk.out', 'Delivery.template.json'),
+      JSON.stringify({ Resources: { Pipeline: { Type: 'AWS::CodePipeline::Pipeline', Properties: { B: 2 } } } }),
     );
     writeFileSync(
       join(stage, 'manifest.json'),
@@ -180,6 +185,8 @@ describe('reading synthesized output', () => {
     // THEN both are read with their addresses
     expect(readCdkOut(join(root, 'cdk.out'))).toEqual({
       staging: { 'Platform/Data': { type: 'AWS::S3::Bucket', properties: { A: 1 } } },
+      // stacks outside any stage (the delivery pipelines) are one more entry
+      Delivery: { 'Delivery/Pipeline': { type: 'AWS::CodePipeline::Pipeline', properties: { B: 2 } } },
     });
     expect(readCdktfOut(join(root, 'cdktf.out'))).toEqual({
       'az-staging': { 'azurerm_resource_group.rg': { type: 'azurerm_resource_group', properties: { name: 'rg-x' } } },
