@@ -13,14 +13,18 @@ import { Construct } from 'constructs';
 import type { AzureEnvironment, GpuPoolConfig, PlatformNames } from '../config';
 
 /**
- * First day of the budget period: a fixed first-of-month date, never "today", so synthesis stays
- * deterministic. Azure accepts a start date up to twelve months ahead, or in the past only within
- * the current time grain (month)
- * (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/consumption_budget_resource_group#start_date):
- * set it to the first of the coming month before an environment's first deploy. Later changes are
- * ignored (`ignore_changes`), because a new start date would replace the budget.
+ * First month of the budget period when the environment sets no `monitoring.budgetStartMonth`: a
+ * fixed month, never "today", so synthesis stays deterministic. Azure accepts a start date up to
+ * twelve months ahead, or in the past only within the current time grain (month)
+ * (https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/consumption_budget_resource_group#start_date).
+ * Later changes are ignored (`ignore_changes`), because a new start date would replace the budget.
  */
-export const BUDGET_START_DATE = '2026-12-01T00:00:00Z';
+export const DEFAULT_BUDGET_START_MONTH = '2026-12';
+
+/** The budget start date of an environment: the first of its start month, UTC. */
+export function budgetStartDate(env: AzureEnvironment): string {
+  return `${env.monitoring.budgetStartMonth ?? DEFAULT_BUDGET_START_MONTH}-01T00:00:00Z`;
+}
 
 /** Default budget notification thresholds, percent. */
 export const DEFAULT_BUDGET_THRESHOLDS: readonly number[] = [80, 100];
@@ -88,7 +92,7 @@ export class Monitoring extends Construct {
       resourceGroupId: resourceGroup.id,
       amount: monitoring.monthlyBudgetUsd,
       timeGrain: 'Monthly',
-      timePeriod: { startDate: BUDGET_START_DATE },
+      timePeriod: { startDate: budgetStartDate(env) },
       lifecycle: { ignoreChanges: ['time_period'] },
       notification: thresholds.flatMap((threshold) =>
         (['Actual', 'Forecasted'] as const).map((thresholdType) => ({

@@ -216,6 +216,13 @@ export interface MonitoringConfig {
    * @default [80, 100]
    */
   readonly budgetThresholdsPercent?: readonly number[];
+  /**
+   * First month of the budget period (`YYYY-MM`). Azure consumption budgets need a start date and
+   * reject past months, so set it to the coming month before the first apply; later changes are
+   * ignored so the budget is not replaced. Unused on AWS, whose budgets start with the account.
+   * @default '2026-12'
+   */
+  readonly budgetStartMonth?: string;
 }
 
 export interface DeliveryConfig {

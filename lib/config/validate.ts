@@ -680,6 +680,14 @@ function checkMonitoring(c: Checker, env: PlatformEnvironment): void {
       'set the monthly spend you expect, in USD',
     );
   }
+  if (mon.budgetStartMonth !== undefined && !/^20\d\d-(0[1-9]|1[0-2])$/.test(mon.budgetStartMonth)) {
+    c.error(
+      'monitoring.budgetStartMonth',
+      mon.budgetStartMonth,
+      'is not a month as YYYY-MM',
+      "use the coming month, for example '2026-12'",
+    );
+  }
   (mon.budgetThresholdsPercent ?? []).forEach((pct, i) => {
     c.intInRange(
       `monitoring.budgetThresholdsPercent[${i}]`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUDGET_START_DATE } from '../../lib/azure/monitoring';
+import { budgetStartDate } from '../../lib/azure/monitoring';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Monitoring', () => {
@@ -63,12 +63,20 @@ describe('Monitoring', () => {
     expect(targets.some((t) => t.endsWith('/blobServices/default'))).toBe(true);
   });
 
+  it('starts the budget in the month the environment names', () => {
+    const later = vary(fixtures.azureProduction, (d) => {
+      d.monitoring.budgetStartMonth = '2027-01';
+    });
+    const budget = Object.values(resourcesOf(synthAzure(later).json, 'azurerm_consumption_budget_resource_group'))[0];
+    expect(budget?.time_period).toEqual({ start_date: '2027-01-01T00:00:00Z' });
+  });
+
   it('budgets the resource group from a fixed start date with actual and forecast notifications', () => {
     const budget = Object.values(resourcesOf(json, 'azurerm_consumption_budget_resource_group'))[0];
     expect(budget).toMatchObject({
       amount: 40000,
       time_grain: 'Monthly',
-      time_period: { start_date: BUDGET_START_DATE },
+      time_period: { start_date: budgetStartDate(fixtures.azureProduction) },
     });
     const notifications = budget?.notification as Array<{ threshold: number; threshold_type: string }>;
     expect(notifications.map((n) => `${n.threshold_type}:${n.threshold}`).sort()).toEqual(

@@ -626,6 +626,14 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
     'monitoring.monthlyBudgetUsd',
     'greater than 0',
   ),
+  azure(
+    'the budget start month is not YYYY-MM',
+    (d) => {
+      d.monitoring.budgetStartMonth = '2026-12-01';
+    },
+    'monitoring.budgetStartMonth',
+    'YYYY-MM',
+  ),
   aws(
     'a budget threshold is 0',
     (d) => {
