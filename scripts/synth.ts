@@ -132,7 +132,7 @@ function awsLine(name: string, counts: ReturnType<typeof countStacks>, where: st
 
 /**
  * One line per AWS stage (its folder holds the stage's templates), one for the delivery stacks at
- * the top of the assembly; the pipeline's own copies of the stages are marked as such.
+ * the top of the assembly.
  */
 function summariseAws(): SummaryLine[] {
   const root = readJson<CloudAssemblyManifest>('cdk.out/manifest.json');
@@ -141,7 +141,7 @@ function summariseAws(): SummaryLine[] {
     if (artifact.type !== 'cdk:cloud-assembly') continue;
     const dir = join('cdk.out', artifact.properties?.directoryName ?? id);
     const stage = id.replace(/^assembly-/, '');
-    const name = stage.replace(/^Delivery-(.*)$/, '$1 (pipeline)');
+    const name = stage;
     const counts = countStacks(dir, readJson<CloudAssemblyManifest>(join(dir, 'manifest.json')));
     lines.push(awsLine(name, counts, `${dir}/`, `${stage.replace('-', '/')}/`));
   }

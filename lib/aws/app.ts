@@ -21,9 +21,8 @@ import { PlatformStage } from './platform-stage';
  * clouds are skipped. Used by bin/aws.ts and by the tests, so both build the same app.
  *
  * With `delivery`, the app also holds the delivery pipeline stack (id: the delivery name in
- * PascalCase, `Delivery`), whose own `PlatformStage` copies deploy the promoted environments.
- * The top-level stages stay, so `npx cdk deploy 'Staging/*'` still deploys one environment
- * directly.
+ * PascalCase, `Delivery`), which deploys the promoted environments' stages; `npx cdk deploy
+ * 'Staging/*'` deploys the same stage directly.
  */
 export function buildAwsApp(
   app: App,
@@ -40,7 +39,8 @@ export function buildAwsApp(
     if (errors.length > 0) throw new ConfigError(errors);
     for (const stage of stages) addModelDeliveryTarget(stage, delivery);
     const promoted = promotedEnvironments(delivery, environments);
-    const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, environments: promoted });
+    const promotedStages = promoted.flatMap((env) => stages.filter((stage) => stage.environment === env));
+    const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, stages: promotedStages });
     const staging = promoted.find((env) => env.stage === 'staging');
     const production = promoted.find((env) => env.stage === 'production');
     if (staging && production) {

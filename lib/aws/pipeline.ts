@@ -9,15 +9,17 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
-import { type AwsEnvironment, type DeliveryEnvironment, PlatformNames, PROJECT } from '../config';
-import { addModelDeliveryTarget } from './model-delivery';
-import { PlatformStage } from './platform-stage';
+import { type AwsEnvironment, type DeliveryEnvironment, type PlatformNames, PROJECT } from '../config';
+import type { PlatformStage } from './platform-stage';
 
 export interface DeliveryStackProps extends StackProps {
   /** The tooling account, region, source and promotion order. */
   readonly delivery: DeliveryEnvironment;
-  /** The AWS environments to deploy, in promotion order (`promotedEnvironments(delivery, ...)`). */
-  readonly environments: readonly AwsEnvironment[];
+  /**
+   * The stages to deploy, in promotion order: the app's own top-level stages, so that the pipeline
+   * and `npx cdk deploy 'Staging/*'` deploy the same templates, synthesized and checked once.
+   */
+  readonly stages: readonly PlatformStage[];
 }
 
 /** The CDK bootstrap qualifier the target accounts are bootstrapped with (`cdk bootstrap`). */
@@ -25,8 +27,8 @@ const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
 /**
  * The delivery ("tooling") stack: a self-mutating CDK pipeline that deploys every promoted
- * environment from the configured repository. Each environment is a `PlatformStage` of its own
- * inside this stack; staging environments are checked after deployment, and a person approves
+ * environment from the configured repository. It deploys the app's top-level `PlatformStage`s
+ * (CDK Pipelines accepts any stage of the app), so each template is synthesized once; staging environments are checked after deployment, and a person approves
  * (ManualApprovalStep) before the first production environment deploys.
  *
  * Target accounts trust the tooling account through `cdk bootstrap --trust` (docs/delivery-aws.md);
@@ -63,7 +65,10 @@ export class DeliveryStack extends Stack {
       masterKey: key,
       enforceSSL: true,
     });
-    const emails = new Set([...d.notificationEmails, ...props.environments.flatMap((env) => env.delivery.approvers)]);
+    const emails = new Set([
+      ...d.notificationEmails,
+      ...props.stages.flatMap((stage) => stage.environment.delivery.approvers),
+    ]);
     for (const email of [...emails].sort()) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
@@ -94,10 +99,8 @@ export class DeliveryStack extends Stack {
 
     const stages: PlatformStage[] = [];
     let approved = false;
-    for (const env of props.environments) {
-      const names = new PlatformNames(env);
-      const stage = new PlatformStage(this, names.stageId, { environment: env });
-      addModelDeliveryTarget(stage, d);
+    for (const stage of props.stages) {
+      const env = stage.environment;
       stages.push(stage);
       const pre: pipelines.Step[] = [];
       if (env.stage === 'production' && !approved) {
@@ -114,7 +117,7 @@ export class DeliveryStack extends Stack {
         );
         approved = true;
       }
-      const post = env.stage === 'staging' ? [this.clusterCheck(env, names)] : [];
+      const post = env.stage === 'staging' ? [this.clusterCheck(env, stage.names)] : [];
       this.pipeline.addStage(stage, { pre, post });
     }
     this.stages = stages;

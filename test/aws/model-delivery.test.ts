@@ -99,13 +99,8 @@ describe('ModelDeliveryStack', () => {
     expect(privileged).toHaveLength(1);
   });
 
-  it('lets only the model pipeline role assume the target roles, in both the direct and the pipeline stages', () => {
-    for (const path of [
-      'Staging/ModelDelivery',
-      'Production/ModelDelivery',
-      'Delivery/Staging/ModelDelivery',
-      'Delivery/Production/ModelDelivery',
-    ]) {
+  it('lets only the model pipeline role assume the target roles of the promoted stages', () => {
+    for (const path of ['Staging/ModelDelivery', 'Production/ModelDelivery']) {
       templateAt(path).hasResourceProperties('AWS::IAM::Role', {
         AssumeRolePolicyDocument: {
           Statement: [

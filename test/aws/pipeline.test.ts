@@ -1,4 +1,4 @@
-import { App } from 'aws-cdk-lib';
+import { App, Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { environments } from '../../environments';
@@ -129,14 +129,13 @@ describe('DeliveryStack', () => {
     expect(emails).toEqual(['mlops-leads@example.com', 'mlops-oncall@example.com']);
   });
 
-  it('keeps the direct-deploy stages beside the pipeline', () => {
+  it('deploys the app’s own stages, so each environment is synthesized and checked once', () => {
     const app = new App({ context: cdkContext() });
     const direct = buildAwsApp(app, environments, delivery);
     expect(direct.map((s) => s.node.path)).toEqual(['Staging', 'Production', 'Hybrid']);
-    expect((app.node.findChild('Delivery') as DeliveryStack).stages.map((s) => s.node.path)).toEqual([
-      'Delivery/Staging',
-      'Delivery/Production',
-    ]);
+    const deployed = (app.node.findChild('Delivery') as DeliveryStack).stages;
+    expect(deployed).toEqual([direct[0], direct[1]]);
+    expect(app.node.findChild('Delivery').node.children.filter((c) => c instanceof Stage)).toEqual([]);
   });
 
   it('throws when the delivery environment is invalid, before building the pipeline', () => {
