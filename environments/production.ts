@@ -32,6 +32,60 @@ export const production: PlatformEnvironment = {
     monthlyBudgetUsd: 40000,
     budgetThresholdsPercent: [50, 80, 100],
   },
+  serving: {
+    models: [
+      {
+        // CPU-only: a scikit-learn churn classifier behind KServe's Open Inference Protocol.
+        name: 'churn',
+        repository: 'models/churn',
+        protocol: 'kserve-v2',
+        gatewayPort: 9000,
+        cpu: 1,
+        memoryGiB: 2,
+        minReplicas: 3,
+        maxReplicas: 12,
+        scaling: { metric: 'cpu', targetUtilizationPercent: 70 },
+        timeoutSeconds: 10,
+        rollout: {
+          strategy: 'canary',
+          steps: [
+            { weightPercent: 10, bakeMinutes: 15 },
+            { weightPercent: 50, bakeMinutes: 15 },
+          ],
+        },
+        flags: { capture: true },
+        capture: { samplePercent: 10, dropFields: ['customer_id', 'email'], retentionDays: 90 },
+        batch: [
+          {
+            name: 'nightly',
+            schedule: '0 2 * * *',
+            timeZone: 'Europe/Amsterdam',
+            input: 'curated/churn/customers/',
+            output: 'artifacts/churn/scores/',
+            gpus: 0,
+            timeoutMinutes: 60,
+          },
+        ],
+        drift: { schedule: '15 * * * *', windowHours: 24 },
+      },
+      {
+        // GPU: an OpenAI-compatible LLM server (vLLM, TGI, ...) on the inference pool.
+        name: 'assistant',
+        repository: 'models/assistant',
+        protocol: 'openai',
+        gatewayPort: 9002,
+        gpuPool: 'infer',
+        gpusPerReplica: 1,
+        cpu: 3,
+        memoryGiB: 12,
+        minReplicas: 2,
+        maxReplicas: 8,
+        scaling: { metric: 'cpu', targetUtilizationPercent: 60 },
+        timeoutSeconds: 29,
+        rollout: { strategy: 'blue-green', bakeMinutes: 20 },
+      },
+    ],
+  },
   delivery: {
     repository: 'example-org/mlops-platform',
     branch: 'main',

@@ -146,6 +146,13 @@ export interface GpuPoolConfig {
    * @default 200
    */
   readonly diskSizeGiB?: number;
+  /**
+   * Zones the pool's nodes run in: AWS zone names (`eu-west-1a`) or Azure zone numbers (`'1'`).
+   * GPU machine types are offered per zone, and a pool placed in a zone without its type fails to
+   * create; validation checks each zone against the offerings table (`lib/config/regions.ts`).
+   * @default - every zone of the environment that offers the pool's machine type
+   */
+  readonly zones?: readonly string[];
 }
 
 export interface KubernetesConfig {
@@ -223,6 +230,18 @@ export interface MonitoringConfig {
    * @default '2026-12'
    */
   readonly budgetStartMonth?: string;
+  /**
+   * Model API alarms: the share of requests answered with a 5xx, percent, over 5 minutes.
+   * The same meaning on both clouds, for the whole API and per model.
+   * @default 5
+   */
+  readonly apiErrorRatePercent?: number;
+  /**
+   * Model API alarms: the 99th percentile of the gateway's end-to-end latency, milliseconds, over
+   * 5 minutes. The same meaning on both clouds, for the whole API and per model.
+   * @default 10000
+   */
+  readonly apiLatencyP99Ms?: number;
 }
 
 export interface DeliveryConfig {
@@ -321,6 +340,222 @@ export interface HybridConfig {
   readonly expressRoute?: ExpressRouteConfig;
 }
 
+/** How a model server speaks: the default health paths and the request shape follow from it. */
+export type ModelProtocol = 'kserve-v2' | 'openai' | 'http';
+
+/** One step of a canary release: the share of live traffic the new version gets, then a bake. */
+export interface CanaryStep {
+  /** Percent of live traffic on the new version during this step, 1-99. */
+  readonly weightPercent: number;
+  /** Minutes to watch the model's error-rate and latency alarms before the next step, 1-180. */
+  readonly bakeMinutes: number;
+}
+
+/**
+ * How a new model version takes over from the running one. Both start the new version in the idle
+ * slot and send it a smoke request through the gateway's preview route first.
+ *
+ * - `blue-green`: all traffic moves at once, then the alarms are watched for `bakeMinutes`.
+ * - `canary`: traffic moves in `steps`, each watched for its bake time; then all of it.
+ *
+ * Any alarm of the model during a bake rolls the traffic back to the running version by itself.
+ */
+export type RolloutPolicy =
+  | { readonly strategy: 'blue-green'; readonly bakeMinutes: number }
+  | { readonly strategy: 'canary'; readonly steps: readonly CanaryStep[] };
+
+/**
+ * What the autoscaler scales a model's replicas on: average CPU or memory utilisation of the
+ * pods against their requests (Kubernetes metrics server, present on both clusters).
+ */
+export interface ScalingSignal {
+  readonly metric: 'cpu' | 'memory';
+  /** Target average utilisation, percent of the request, 10-95. */
+  readonly targetUtilizationPercent: number;
+}
+
+/**
+ * Feature flags of one model, served by AWS AppConfig / Azure App Configuration and read by the
+ * model agent in each pod: changing one needs no redeploy of the workload.
+ */
+export interface ModelFlags {
+  /**
+   * Serve the model. Off, the agent answers 503 without calling the model.
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Percent of live requests mirrored to the idle slot when it runs a candidate (responses
+   * discarded), 0-100.
+   * @default 0
+   */
+  readonly shadowPercent?: number;
+  /**
+   * Write the sampled requests and responses (`capture`) to the data zone.
+   * @default false
+   */
+  readonly capture?: boolean;
+}
+
+/** Sampling of live requests and responses into a data zone, for drift detection and audits. */
+export interface CaptureConfig {
+  /** Percent of requests captured when the `capture` flag is on, 0-100. */
+  readonly samplePercent: number;
+  /**
+   * Top-level JSON fields dropped from requests and responses before anything is written
+   * (personal data: GDPR, HIPAA).
+   * @default - none
+   */
+  readonly dropFields?: readonly string[];
+  /**
+   * Days captured records are kept.
+   * @default 90
+   */
+  readonly retentionDays?: number;
+}
+
+/** A scheduled batch inference job of a model. */
+export interface BatchJobConfig {
+  /** Job name, unique within the model: 1-20 lowercase letters, digits and hyphens. */
+  readonly name: string;
+  /** Cron schedule (five fields), in `timeZone`. */
+  readonly schedule: string;
+  /** IANA time zone of the schedule, for example `Europe/Amsterdam`. */
+  readonly timeZone: string;
+  /** Input prefix in a data zone: `<zone>/<prefix>`, for example `curated/churn/daily/`. */
+  readonly input: string;
+  /** Output prefix in a data zone, for example `artifacts/churn/scores/`. */
+  readonly output: string;
+  /**
+   * GPUs per run, on the model's GPU pool; 0 runs on CPU.
+   * @default the model's gpusPerReplica
+   */
+  readonly gpus?: number;
+  /** Minutes before a run is stopped and counted as failed. */
+  readonly timeoutMinutes: number;
+  /**
+   * Retries of a failed run.
+   * @default 2
+   */
+  readonly retries?: number;
+  /**
+   * Pods one run starts in parallel.
+   * @default 1
+   */
+  readonly parallelism?: number;
+}
+
+/** Input drift and outlier detection of a model, against its version's training baseline. */
+export interface DriftConfig {
+  /** Cron schedule (five fields, UTC) of the drift job. */
+  readonly schedule: string;
+  /** Hours of captured requests each run compares with the baseline. */
+  readonly windowHours: number;
+  /**
+   * Population stability index at or above which a feature has drifted.
+   * @default 0.2
+   */
+  readonly psiThreshold?: number;
+  /**
+   * Kolmogorov-Smirnov statistic at or above which a numeric feature has drifted.
+   * @default 0.1
+   */
+  readonly ksThreshold?: number;
+  /**
+   * Robust z-score (median and MAD of the baseline) beyond which a value is an outlier.
+   * @default 3.5
+   */
+  readonly outlierZScore?: number;
+  /**
+   * Percent of outlying requests at or above which the outlier alarm fires.
+   * @default 5
+   */
+  readonly outlierRatePercent?: number;
+}
+
+/** One model endpoint: `POST /models/<name>/invoke` and `GET /models/<name>/health` on the gateway. */
+export interface ModelEndpointConfig {
+  /**
+   * The model's URL segment and the base of its Kubernetes names: 1-20 lowercase letters, digits
+   * and hyphens, starting with a letter.
+   */
+  readonly name: string;
+  /**
+   * Image repository of the model server in the environment's registry (ECR / ACR), for example
+   * `models/churn`. Releases pick a version of it by immutable tag and pin its digest.
+   */
+  readonly repository: string;
+  readonly protocol: ModelProtocol;
+  /**
+   * Port the model server listens on in its container.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Liveness path of the model server.
+   * @default `/v2/health/live` (kserve-v2), `/health` (openai, http)
+   */
+  readonly livenessPath?: string;
+  /**
+   * Readiness path of the model server; the load balancer's health check and the smoke test use it.
+   * @default `/v2/health/ready` (kserve-v2), `/v1/models` (openai), `/ready` (http)
+   */
+  readonly readinessPath?: string;
+  /**
+   * Internal load balancer port of the model's live traffic (the next port carries previews of
+   * the idle slot); unique per environment, even, 9000-9998.
+   */
+  readonly gatewayPort: number;
+  /**
+   * GPU pool (`kubernetes.gpuPools[].name`) the replicas run on.
+   * @default - CPU only, on the system pool
+   */
+  readonly gpuPool?: string;
+  /**
+   * GPUs per replica, at most the pool's `gpusPerNode`.
+   * @default 1 with `gpuPool`, 0 without
+   */
+  readonly gpusPerReplica?: number;
+  /** CPU cores requested per replica, for example 2 or 0.5. */
+  readonly cpu: number;
+  /** Memory requested (and limited to) per replica, GiB. */
+  readonly memoryGiB: number;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  readonly scaling: ScalingSignal;
+  /**
+   * Seconds the gateway waits for an answer (AWS API Gateway allows up to 29 without a quota
+   * increase), 1-600.
+   */
+  readonly timeoutSeconds: number;
+  readonly rollout: RolloutPolicy;
+  /**
+   * Initial feature flags; later changes go through AppConfig / App Configuration.
+   * @default - enabled, no shadow traffic, no capture
+   */
+  readonly flags?: ModelFlags;
+  /**
+   * Request and response capture.
+   * @default - no capture
+   */
+  readonly capture?: CaptureConfig;
+  /**
+   * Scheduled batch inference jobs.
+   * @default - none
+   */
+  readonly batch?: readonly BatchJobConfig[];
+  /**
+   * Drift and outlier detection; needs `capture`.
+   * @default - none
+   */
+  readonly drift?: DriftConfig;
+}
+
+export interface ServingConfig {
+  /** The model endpoints of the environment; each is served in two slots (blue and green). */
+  readonly models: readonly ModelEndpointConfig[];
+}
+
 export interface PlatformEnvironment {
   /**
    * Short lowercase name (letters, digits, single hyphens). Every physical name derives from it
@@ -335,6 +570,11 @@ export interface PlatformEnvironment {
   readonly api: ApiConfig;
   readonly monitoring: MonitoringConfig;
   readonly delivery: DeliveryConfig;
+  /**
+   * The models served on the platform.
+   * @default - no model endpoints
+   */
+  readonly serving?: ServingConfig;
   /**
    * A private link to an on-premises data centre.
    * @default - no hybrid link
