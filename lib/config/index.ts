@@ -1,5 +1,7 @@
+export * from './agent';
 export * from './aws-regions';
 export * from './cidr';
+export * from './conventions';
 export * from './delivery';
 export * from './gpu-catalog';
 export * from './naming';
