@@ -4,6 +4,7 @@ export * from './cidr';
 export * from './conventions';
 export * from './delivery';
 export * from './gpu-catalog';
+export * from './machines';
 export * from './naming';
 export * from './tags';
 export * from './types';
