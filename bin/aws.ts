@@ -8,23 +8,12 @@
  *                                    updates itself and promotes staging → production
  */
 import { App } from 'aws-cdk-lib';
-import { environments } from '../environments';
-import { delivery } from '../environments/delivery';
 import { buildAwsApp } from '../lib/aws/app';
-import { assertValidEnvironments, ConfigError, validateDelivery } from '../lib/config';
+import { checkedConfiguration } from './configuration';
 
 // Every environment of both clouds is checked first, so one run reports every problem; warnings
 // surface as annotations on the stages.
-try {
-  assertValidEnvironments(environments);
-  const errors = validateDelivery(delivery, environments).filter((p) => p.severity === 'error');
-  if (errors.length > 0) throw new ConfigError(errors);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
-
+const { environments, delivery } = checkedConfiguration();
 const app = new App();
 buildAwsApp(app, environments, delivery);
 app.synth();

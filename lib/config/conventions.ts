@@ -21,6 +21,12 @@ export const POOL_LABEL = 'mlops.platform/pool';
 /** Pool label value of the system (CPU) pool. */
 export const SYSTEM_POOL = 'system';
 
+/**
+ * Pool label value of the CPU user pool that Azure adds for CPU-only models and jobs (AKS keeps
+ * its system pool for critical add-ons); EKS runs them on the system node group.
+ */
+export const CPU_POOL = 'cpu';
+
 /** Label naming the accelerator of a GPU node (`nvidia-l4`). */
 export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
 
@@ -92,3 +98,12 @@ export type ReleaseField = 'blue-image' | 'green-image' | 'green-weight' | 'cand
 
 /** The value of an image release parameter when the slot runs nothing. */
 export const NO_IMAGE = 'none';
+
+/** The data zone captured requests and responses land in, under `CAPTURE_PREFIX/`. */
+export const CAPTURE_ZONE = 'raw';
+export const CAPTURE_PREFIX = 'captures';
+
+/** Where a model version's training baseline lives in the `models` zone: `<model>/<version>/baseline.json`. */
+export function baselineKey(model: string, version: string): string {
+  return `${model}/${version}/baseline.json`;
+}

@@ -105,3 +105,9 @@ export function resolveGpuMachineType(cloud: Cloud, pool: GpuPoolConfig): string
   }
   return fromCatalog;
 }
+
+/** The machine type of a GPU pool, or undefined when neither an override nor the catalog has one. */
+export function resolveGpuMachineTypeOrUndefined(cloud: Cloud, pool: GpuPoolConfig): string | undefined {
+  if (pool.machineType) return pool.machineType;
+  return isAccelerator(pool.accelerator) ? catalogMachineType(cloud, pool.accelerator, pool.gpusPerNode) : undefined;
+}

@@ -97,7 +97,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       (d as { stage: string }).stage = 'dev';
     },
     'stage',
-    "'staging' or 'production'",
+    "one of 'staging', 'production'",
   ),
   aws(
     'the derived S3 bucket name exceeds 63 characters',
@@ -130,7 +130,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       d.target.location = 'West Europe';
     },
     'target.location',
-    'Azure region',
+    "is not an Azure location in the regions table; did you mean 'westeurope'?",
   ),
   azure(
     'production has no remote state backend',
@@ -253,7 +253,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       (d.storage.zones as string[]).push('gold');
     },
     'storage.zones[5]',
-    'not a data zone',
+    "must be one of 'raw', 'curated'",
   ),
   aws(
     'a data zone is listed twice',
@@ -338,7 +338,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       d.kubernetes.gpuPools = [];
     },
     'network.availabilityZones',
-    'availability zones of us-west-1',
+    'availability zones us-west-1 offers new accounts',
   ),
   aws(
     "a GPU pool's instance family is not offered in the region",
@@ -469,7 +469,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       gpu(d).accelerator = 'nvidia-b200' as Accelerator;
     },
     'kubernetes.gpuPools[0].accelerator',
-    'not an accelerator in the GPU catalog',
+    "must be one of 'nvidia-t4'",
   ),
   azure(
     'a GPU pool asks for an accelerator Azure does not offer',
@@ -509,7 +509,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       (gpu(d) as { capacity: string }).capacity = 'reserved';
     },
     'kubernetes.gpuPools[0].capacity',
-    "'spot' or 'on-demand'",
+    "must be one of 'spot', 'on-demand'",
   ),
   aws(
     'a GPU pool disk is too small',
@@ -542,7 +542,7 @@ const cases: ReadonlyArray<Case<PlatformEnvironment>> = [
       (d.api as { authMode: string }).authMode = 'none';
     },
     'api.authMode',
-    "'iam' or 'api-key'",
+    "must be one of 'iam', 'api-key'",
   ),
   aws(
     'the daily quota is negative',
@@ -1126,7 +1126,7 @@ describe('validateEnvironment', () => {
           d.name = 'staging';
         }),
       ]),
-    ).toThrow(/environments\/staging\.ts: name is 'staging', is used by another environment/);
+    ).toThrow(/environments\/staging\.ts: name is 'staging', is also the name of the environment in another entry/);
   });
 
   it('throws when two environment names give the same stage id', () => {
