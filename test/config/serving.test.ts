@@ -8,7 +8,7 @@ const { awsStaging, awsProduction, azureStaging } = fixtures;
 
 /** The i-th model of a draft. */
 const model = (d: Draft<PlatformEnvironment>, i = 0) =>
-  (d.serving?.models as Draft<ModelEndpointConfig>[])[i] as Draft<ModelEndpointConfig>;
+  (d.serving as Draft<{ models: ModelEndpointConfig[] }>).models[i] as Draft<ModelEndpointConfig>;
 /** The CPU model (churn) and the GPU model (assistant) of the shipped environments. */
 const cpu = (d: Draft<PlatformEnvironment>) => model(d, 0);
 const gpu = (d: Draft<PlatformEnvironment>) => model(d, 1);

@@ -10,14 +10,18 @@ import {
   validateEnvironments,
 } from '../../lib/config';
 import { closest, editDistance } from '../../lib/config/validate/shape';
-import { type Draft, fixtures, vary } from '../util';
+import { fixtures, vary } from '../util';
 import { expectRule, type RuleCase, rule } from './cases';
 
 const { awsStaging, awsProduction, azureStaging, azureProduction } = fixtures;
 
+/** What a mistyped file contains: the changes below write fields the types do not have. */
+// biome-ignore lint/suspicious/noExplicitAny: these tests build files that do not type-check on purpose
+type Untyped = any;
+
 /** A copy of an environment changed freely, as a mistyped file would be (types bypassed). */
-function mistyped(env: PlatformEnvironment, change: (draft: Record<string, any>) => void): PlatformEnvironment {
-  return vary(env, (d) => change(d as unknown as Record<string, any>));
+function mistyped(env: PlatformEnvironment, change: (draft: Record<string, Untyped>) => void): PlatformEnvironment {
+  return vary(env, (d) => change(d as unknown as Record<string, Untyped>));
 }
 
 const shapeCases: readonly RuleCase[] = [
@@ -25,7 +29,7 @@ const shapeCases: readonly RuleCase[] = [
     awsProduction,
     'alarmEmails is misspelled in production',
     (d) => {
-      const m = d.monitoring as any;
+      const m = d.monitoring as Untyped;
       m.alarmEmail = m.alarmEmails;
       delete m.alarmEmails;
     },
@@ -36,7 +40,7 @@ const shapeCases: readonly RuleCase[] = [
     awsProduction,
     'gpuPools is misspelled in production',
     (d) => {
-      const k = d.kubernetes as any;
+      const k = d.kubernetes as Untyped;
       k.gpuPool = k.gpuPools;
       delete k.gpuPools;
     },
@@ -47,7 +51,7 @@ const shapeCases: readonly RuleCase[] = [
     awsProduction,
     'network is misspelled in production',
     (d) => {
-      const e = d as any;
+      const e = d as Untyped;
       e.networks = e.network;
       delete e.network;
     },
@@ -58,7 +62,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'archiveAfterDays is misspelled',
     (d) => {
-      (d.storage.lifecycle as any).archiveAfterDay = 180;
+      (d.storage.lifecycle as Untyped).archiveAfterDay = 180;
     },
     'storage.lifecycle.archiveAfterDay',
     "did you mean 'archiveAfterDays'?",
@@ -67,7 +71,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'tags is misspelled',
     (d) => {
-      (d as any).tag = { owner: 'ml' };
+      (d as Untyped).tag = { owner: 'ml' };
     },
     'tag',
     "did you mean 'tags'?",
@@ -76,7 +80,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'approvers is misspelled',
     (d) => {
-      (d.delivery as any).approver = 'me@example.com';
+      (d.delivery as Untyped).approver = 'me@example.com';
     },
     'delivery.approver',
     "did you mean 'approvers'?",
@@ -85,7 +89,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a field is not in the model at all',
     (d) => {
-      (d.api as any).cors = true;
+      (d.api as Untyped).cors = true;
     },
     'api.cors',
     'valid fields: rateLimitPerSecond',
@@ -94,7 +98,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a section is missing',
     (d) => {
-      delete (d as any).monitoring;
+      delete (d as Untyped).monitoring;
     },
     'monitoring',
     'is required (MonitoringConfig)',
@@ -103,7 +107,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a number is written as text',
     (d) => {
-      (d.network as any).availabilityZones = '2';
+      (d.network as Untyped).availabilityZones = '2';
     },
     'network.availabilityZones',
     'must be a number',
@@ -112,7 +116,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a list is written as a single value',
     (d) => {
-      (d.monitoring as any).alarmEmails = 'ops@example.com';
+      (d.monitoring as Untyped).alarmEmails = 'ops@example.com';
     },
     'monitoring.alarmEmails',
     'must be a list',
@@ -121,7 +125,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a section is written as a list',
     (d) => {
-      (d as any).api = [];
+      (d as Untyped).api = [];
     },
     'api',
     'must be an object (ApiConfig)',
@@ -130,7 +134,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'the cloud is unknown',
     (d) => {
-      (d.target as any).cloud = 'gcp';
+      (d.target as Untyped).cloud = 'gcp';
     },
     'target.cloud',
     "must be one of 'aws', 'azure'",
@@ -139,7 +143,7 @@ const shapeCases: readonly RuleCase[] = [
     azureStaging,
     'an AWS field is set on Azure',
     (d) => {
-      (d.target as any).region = 'westeurope';
+      (d.target as Untyped).region = 'westeurope';
     },
     'target.region',
     'is not a field of target (AzureTarget)',
@@ -148,7 +152,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a flag is written as text',
     (d) => {
-      (d.serving?.models[0] as any).flags = { capture: 'yes' };
+      (d.serving?.models[0] as Untyped).flags = { capture: 'yes' };
     },
     'serving.models[0].flags.capture',
     'must be true or false',
@@ -185,7 +189,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a GPU pool names a zone outside the environment',
     (d) => {
-      (d.kubernetes.gpuPools[0] as any).zones = ['eu-west-1c'];
+      (d.kubernetes.gpuPools[0] as Untyped).zones = ['eu-west-1c'];
     },
     'kubernetes.gpuPools[0].zones[0]',
     'not a zone of the environment (eu-west-1a, eu-west-1b)',
@@ -194,7 +198,7 @@ const shapeCases: readonly RuleCase[] = [
     awsStaging,
     'a GPU pool lists a zone twice',
     (d) => {
-      (d.kubernetes.gpuPools[0] as any).zones = ['eu-west-1a', 'eu-west-1a'];
+      (d.kubernetes.gpuPools[0] as Untyped).zones = ['eu-west-1a', 'eu-west-1a'];
     },
     'kubernetes.gpuPools[0].zones[1]',
     'listed twice',
@@ -304,6 +308,3 @@ describe('closest', () => {
     expect(closest('budget', ['alarmEmails', 'logRetentionDays'])).toBeUndefined();
   });
 });
-
-// Keeps Draft in use for readers extending the table with typed changes.
-export type { Draft };
