@@ -455,6 +455,9 @@ export class ServingWorkload {
         // the pod sees API Management's address (which its network policy admits) instead of a
         // node's after a second hop.
         externalTrafficPolicy: 'Local',
+        // A second gate before the network policy: the node (kube-proxy or Cilium) drops traffic
+        // to the frontend from anywhere else.
+        loadBalancerSourceRanges: [...this.props.gatewayCidrs],
         selector,
         ports,
       },

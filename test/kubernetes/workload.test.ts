@@ -449,6 +449,7 @@ describe.each(environments.map((env) => [env.name, env] as const))('environment 
           const service = one<IService>(objects, 'Service');
           expect(service.spec?.type).toBe('LoadBalancer');
           expect(service.spec?.externalTrafficPolicy).toBe('Local');
+          expect(service.spec?.loadBalancerSourceRanges).toEqual(props.gatewayCidrs);
           expect(service.spec?.ports).toEqual([
             { name: 'http', port: model.gatewayPort + (slot === 'blue' ? 0 : 1), targetPort: 'agent', protocol: 'TCP' },
           ]);
