@@ -393,12 +393,13 @@ export class ServingWorkload {
   }
 
   /**
-   * The AWS AppConfig agent as a native sidecar (an init container that keeps running): it is
-   * serving before the model agent starts and stops after it.
+   * The AWS AppConfig agent as a native sidecar (an init container that keeps running): it starts
+   * before the model agent and stops after it. No probes: the agent may bind to localhost only
+   * (`HTTP_HOST` depends on its version and runtime), which the kubelet's probes, sent to the pod
+   * IP, cannot reach; a crash still restarts it, and the model agent retries until it answers.
    * https://docs.aws.amazon.com/appconfig/latest/userguide/appconfig-integration-containers-agent-configuring.html
    */
   private appConfigAgent(binding: AwsServingBinding): k8s.Container {
-    const port = k8s.IntOrString.fromString('appconfig');
     return {
       name: APPCONFIG_CONTAINER,
       image: binding.appConfigAgentImage,
@@ -414,8 +415,6 @@ export class ServingWorkload {
         },
       ],
       resources: resources(0.05, 128),
-      startupProbe: { tcpSocket: { port }, periodSeconds: 2, failureThreshold: 30 },
-      livenessProbe: { tcpSocket: { port }, periodSeconds: 20, timeoutSeconds: 3, failureThreshold: 3 },
       securityContext: RESTRICTED_CONTAINER,
       volumeMounts: [{ name: 'appconfig-tmp', mountPath: '/tmp' }],
       terminationMessagePolicy: 'FallbackToLogsOnError',

@@ -440,7 +440,12 @@ describe.each(environments.map((env) => [env.name, env] as const))('environment 
               value: `${binding.appConfigApplication}:${binding.appConfigEnvironment}:${binding.appConfigProfile}`,
             },
           ]);
-          expect(appConfig.startupProbe?.tcpSocket?.port).toBe('appconfig');
+          // It may listen on localhost only, where the kubelet's probes cannot reach it.
+          expect([appConfig.startupProbe, appConfig.livenessProbe, appConfig.readinessProbe]).toEqual([
+            undefined,
+            undefined,
+            undefined,
+          ]);
           expect(podLabels(deployment)[WORKLOAD_IDENTITY_USE_LABEL]).toBeUndefined();
         });
       } else {
