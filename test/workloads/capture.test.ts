@@ -63,7 +63,10 @@ describe('capture: the writer', () => {
     expect(keys.filter((key) => key.includes('/date=2025-03-09/hour=10/'))).toHaveLength(1);
     expect(keys.filter((key) => key.includes('/date=2025-03-09/hour=11/'))).toHaveLength(1);
     const tenOClock = store.objects.get(keys.find((key) => key.includes('hour=10')) as string)?.body ?? '';
-    const lines = tenOClock.trim().split('\n').map((line) => JSON.parse(line));
+    const lines = tenOClock
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatchObject({ model: 'churn', version: '2.0.0', slot: 'green', request: { a: 1 } });
     expect(lines[0].request.ssn).toBeUndefined();
@@ -128,9 +131,16 @@ describe('capture: the writer', () => {
   it('samples samplePercent percent of requests', () => {
     let draw = 0;
     const draws = [0.049, 0.05, 0.5];
-    const writer = new CaptureWriter(new MemoryStore(), 'c', identity, { ...settings, samplePercent: 5 }, recordingLogger().log, {
-      random: () => draws[draw++] as number,
-    });
+    const writer = new CaptureWriter(
+      new MemoryStore(),
+      'c',
+      identity,
+      { ...settings, samplePercent: 5 },
+      recordingLogger().log,
+      {
+        random: () => draws[draw++] as number,
+      },
+    );
     expect([writer.sample(), writer.sample(), writer.sample()]).toEqual([true, false, false]);
     void writer.close();
   });

@@ -18,7 +18,9 @@ import { normals, seededRandom } from './helpers';
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 /** A numeric baseline as a training pipeline would write it: deciles, a 1,000-value reservoir, median and MAD. */
@@ -54,7 +56,10 @@ describe('drift statistics: building blocks', () => {
     expect(psi([0.5, 0.5], [0.5, 0.5])).toBe(0);
     // (0.7 - 0.5) ln(0.7 / 0.5) + (0.3 - 0.5) ln(0.3 / 0.5)
     expect(psi([0.5, 0.5], [0.7, 0.3])).toBeCloseTo(0.2 * Math.log(1.4) + -0.2 * Math.log(0.6), 12);
-    expect(psi([0.5, 0.5], [1, 0])).toBeCloseTo(0.5 * Math.log(2) + (PSI_EPSILON - 0.5) * Math.log(PSI_EPSILON / 0.5), 12);
+    expect(psi([0.5, 0.5], [1, 0])).toBeCloseTo(
+      0.5 * Math.log(2) + (PSI_EPSILON - 0.5) * Math.log(PSI_EPSILON / 0.5),
+      12,
+    );
     expect(Number.isFinite(psi([0, 1], [1, 0]))).toBe(true);
   });
 
@@ -73,9 +78,15 @@ describe('drift statistics: building blocks', () => {
   it('computes categorical PSI with an "other" bucket for categories the baseline never saw', () => {
     const feature = { type: 'categorical', proportions: { basic: 0.6, pro: 0.4 } } as const;
     expect(categoricalPsi(feature, [...Array(6).fill('basic'), ...Array(4).fill('pro')])).toBeCloseTo(0, 12);
-    const withNew = categoricalPsi(feature, [...Array(5).fill('basic'), ...Array(3).fill('pro'), ...Array(2).fill('team')]);
+    const withNew = categoricalPsi(feature, [
+      ...Array(5).fill('basic'),
+      ...Array(3).fill('pro'),
+      ...Array(2).fill('team'),
+    ]);
     const expected =
-      (0.5 - 0.6) * Math.log(0.5 / 0.6) + (0.3 - 0.4) * Math.log(0.3 / 0.4) + (0.2 - PSI_EPSILON) * Math.log(0.2 / PSI_EPSILON);
+      (0.5 - 0.6) * Math.log(0.5 / 0.6) +
+      (0.3 - 0.4) * Math.log(0.3 / 0.4) +
+      (0.2 - PSI_EPSILON) * Math.log(0.2 / PSI_EPSILON);
     expect(withNew).toBeCloseTo(expected, 12);
   });
 
@@ -136,7 +147,9 @@ describe('drift statistics: generated windows', () => {
 
   it('counts a row once when several of its features are outlying', () => {
     const two = baselineOf({ a: age, b: age });
-    const window = normals(random, 1_000, 50, 10).map((value, i) => (i < 10 ? { a: 500, b: 500 } : { a: value, b: value }));
+    const window = normals(random, 1_000, 50, 10).map((value, i) =>
+      i < 10 ? { a: 500, b: 500 } : { a: value, b: value },
+    );
     const report = analyse(two, window, thresholds);
     if (report.skipped) throw new Error('not expected to skip');
     expect(report.outliers.outlierRows).toBeGreaterThanOrEqual(10);
@@ -156,7 +169,9 @@ describe('drift statistics: generated windows', () => {
 
   it('skips a feature with too few values while judging the others', () => {
     const two = baselineOf({ age, income: age });
-    const window = normals(random, 1_000, 50, 10).map((value, i) => (i < 100 ? { age: value, income: value } : { age: value }));
+    const window = normals(random, 1_000, 50, 10).map((value, i) =>
+      i < 100 ? { age: value, income: value } : { age: value },
+    );
     const report = analyse(two, window, thresholds);
     if (report.skipped) throw new Error('not expected to skip');
     expect(report.features.map((feature) => feature.feature)).toEqual(['age']);
@@ -174,9 +189,20 @@ describe('drift statistics: generated windows', () => {
       }
       return shares.at(-1)?.[0] as string;
     };
-    const same = Array.from({ length: 2_000 }, () => ({ plan: draw([['basic', 0.6], ['pro', 0.3], ['team', 0.1]]) }));
+    const same = Array.from({ length: 2_000 }, () => ({
+      plan: draw([
+        ['basic', 0.6],
+        ['pro', 0.3],
+        ['team', 0.1],
+      ]),
+    }));
     const shifted = Array.from({ length: 2_000 }, () => ({
-      plan: draw([['basic', 0.4], ['pro', 0.3], ['team', 0.1], ['enterprise', 0.2]]),
+      plan: draw([
+        ['basic', 0.4],
+        ['pro', 0.3],
+        ['team', 0.1],
+        ['enterprise', 0.2],
+      ]),
     }));
     const sameReport = analyse(baselineOf({ plan }), same, thresholds);
     const shiftedReport = analyse(baselineOf({ plan }), shifted, thresholds);
@@ -197,7 +223,11 @@ describe('drift statistics: generated windows', () => {
     expect(median(trainingZeros.map((x) => Math.abs(x)))).toBe(0);
 
     const window = zeros(1_000).map((value, i) => (i < 20 ? 100 : value));
-    const withMeanAd = analyse(baselineOf({ sparse: { ...sparse, meanAbsDeviation: meanAd } }), rows('sparse', window), thresholds);
+    const withMeanAd = analyse(
+      baselineOf({ sparse: { ...sparse, meanAbsDeviation: meanAd } }),
+      rows('sparse', window),
+      thresholds,
+    );
     const withoutScale = analyse(baselineOf({ sparse }), rows('sparse', window), thresholds);
     if (withMeanAd.skipped || withoutScale.skipped) throw new Error('not expected to skip');
     // Scale 1.253314 * 0.6 ≈ 0.75: values up to 3 have z ≈ 4 and count too, as do the 20 at 100.
@@ -225,7 +255,13 @@ describe('drift baseline documents', () => {
   const valid = {
     schemaVersion: 1,
     features: {
-      age: { type: 'numeric', bins: { edges: [30, 50], proportions: [0.3, 0.4, 0.3] }, sample: [20, 40, 60], median: 41, mad: 9 },
+      age: {
+        type: 'numeric',
+        bins: { edges: [30, 50], proportions: [0.3, 0.4, 0.3] },
+        sample: [20, 40, 60],
+        median: 41,
+        mad: 9,
+      },
       plan: { type: 'categorical', proportions: { basic: 0.7, pro: 0.25 } },
     },
   };
@@ -242,12 +278,28 @@ describe('drift baseline documents', () => {
   it.each([
     ['the schema version is not 1', at((d) => Object.assign(d, { schemaVersion: 2 })), 'schemaVersion'],
     ['there are no features', at((d) => Object.assign(d, { features: {} })), 'features'],
-    ['edges do not increase', at((d) => Object.assign(d.features.age.bins, { edges: [50, 30] })), 'features.age.bins.edges'],
-    ['proportions do not match the edges', at((d) => Object.assign(d.features.age.bins, { proportions: [0.5, 0.5] })), 'features.age.bins.proportions'],
-    ['numeric proportions do not sum to 1', at((d) => Object.assign(d.features.age.bins, { proportions: [0.3, 0.3, 0.3] })), 'sum to 0.9000'],
+    [
+      'edges do not increase',
+      at((d) => Object.assign(d.features.age.bins, { edges: [50, 30] })),
+      'features.age.bins.edges',
+    ],
+    [
+      'proportions do not match the edges',
+      at((d) => Object.assign(d.features.age.bins, { proportions: [0.5, 0.5] })),
+      'features.age.bins.proportions',
+    ],
+    [
+      'numeric proportions do not sum to 1',
+      at((d) => Object.assign(d.features.age.bins, { proportions: [0.3, 0.3, 0.3] })),
+      'sum to 0.9000',
+    ],
     ['the sample is empty', at((d) => Object.assign(d.features.age, { sample: [] })), 'features.age.sample'],
     ['the MAD is negative', at((d) => Object.assign(d.features.age, { mad: -1 })), 'features.age.mad'],
-    ['categorical shares sum over 1', at((d) => Object.assign(d.features.plan, { proportions: { a: 0.8, b: 0.5 } })), 'features.plan.proportions'],
+    [
+      'categorical shares sum over 1',
+      at((d) => Object.assign(d.features.plan, { proportions: { a: 0.8, b: 0.5 } })),
+      'features.plan.proportions',
+    ],
     ['a type is unknown', at((d) => Object.assign(d.features.plan, { type: 'text' })), 'features.plan.type'],
   ])('throws when %s', (_case, document, message) => {
     expect(() => parseBaseline(document, 'baseline.json')).toThrow(message);

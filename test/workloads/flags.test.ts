@@ -78,7 +78,9 @@ describe('flags: Azure App Configuration provider file', () => {
   });
 
   it('takes 100 percent for a shadow flag on without filters, 0 for one that is off', () => {
-    expect(parseAppConfigurationFlags('churn', appConfiguration([{ id: 'churn_shadow', enabled: true }])).shadowPercent).toBe(100);
+    expect(
+      parseAppConfigurationFlags('churn', appConfiguration([{ id: 'churn_shadow', enabled: true }])).shadowPercent,
+    ).toBe(100);
     expect(
       parseAppConfigurationFlags(
         'churn',
@@ -94,8 +96,14 @@ describe('flags: Azure App Configuration provider file', () => {
   it.each([
     ['the file has no feature_management section', { 'some.setting': 'x' }],
     ['a flag has no boolean enabled', appConfiguration([{ id: 'churn_enabled' }])],
-    ['the percentage filter has no Value', appConfiguration([{ id: 'churn_shadow', enabled: true, conditions: percentageFilter(undefined) }])],
-    ['the percentage is negative', appConfiguration([{ id: 'churn_shadow', enabled: true, conditions: percentageFilter(-1) }])],
+    [
+      'the percentage filter has no Value',
+      appConfiguration([{ id: 'churn_shadow', enabled: true, conditions: percentageFilter(undefined) }]),
+    ],
+    [
+      'the percentage is negative',
+      appConfiguration([{ id: 'churn_shadow', enabled: true, conditions: percentageFilter(-1) }]),
+    ],
   ])('throws when %s', (_case, document) => {
     expect(() => parseAppConfigurationFlags('churn', document)).toThrow();
   });

@@ -129,7 +129,12 @@ describe('serve: the proxy', () => {
     // WHEN a client posts through the agent
     const response = await plainRequest(`${agent.url}/invoke?explain=true`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-client': 'test', connection: 'keep-alive, x-secret', 'x-secret': 's' },
+      headers: {
+        'content-type': 'application/json',
+        'x-client': 'test',
+        connection: 'keep-alive, x-secret',
+        'x-secret': 's',
+      },
       body: JSON.stringify({ tenure: 12 }),
     });
 
@@ -392,7 +397,10 @@ describe('serve: capture', () => {
     const model = await echoModel();
     const store = new MemoryStore();
     // Draws of 0.3 are under 50 percent: every request is sampled.
-    const agent = await startAgent({ upstreamUrl: model.url, capture }, { flags: { capture: true }, store, random: () => 0.3 });
+    const agent = await startAgent(
+      { upstreamUrl: model.url, capture },
+      { flags: { capture: true }, store, random: () => 0.3 },
+    );
 
     const response = await fetch(`${agent.url}/invoke`, {
       method: 'POST',
@@ -435,19 +443,36 @@ describe('serve: capture', () => {
   it('captures nothing when the draw is over samplePercent, the flag is off, or the body is not JSON', async () => {
     const model = await echoModel();
     const notSampled = new MemoryStore();
-    const a = await startAgent({ upstreamUrl: model.url, capture }, { flags: { capture: true }, store: notSampled, random: () => 0.7 });
-    await fetch(`${a.url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
+    const a = await startAgent(
+      { upstreamUrl: model.url, capture },
+      { flags: { capture: true }, store: notSampled, random: () => 0.7 },
+    );
+    await fetch(`${a.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"x":1}',
+    });
     await a.capture?.close();
     expect(notSampled.objects.size).toBe(0);
 
     const flagOff = new MemoryStore();
-    const b = await startAgent({ upstreamUrl: model.url, capture }, { flags: { capture: false }, store: flagOff, random: () => 0 });
-    await fetch(`${b.url}/invoke`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"x":1}' });
+    const b = await startAgent(
+      { upstreamUrl: model.url, capture },
+      { flags: { capture: false }, store: flagOff, random: () => 0 },
+    );
+    await fetch(`${b.url}/invoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"x":1}',
+    });
     await b.capture?.close();
     expect(flagOff.objects.size).toBe(0);
 
     const text = new MemoryStore();
-    const c = await startAgent({ upstreamUrl: model.url, capture }, { flags: { capture: true }, store: text, random: () => 0 });
+    const c = await startAgent(
+      { upstreamUrl: model.url, capture },
+      { flags: { capture: true }, store: text, random: () => 0 },
+    );
     await fetch(`${c.url}/invoke`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' });
     await c.capture?.close();
     expect(text.objects.size).toBe(0);
@@ -459,7 +484,10 @@ describe('serve: capture', () => {
     store.put = async () => {
       throw new Error('AccessDenied');
     };
-    const agent = await startAgent({ upstreamUrl: model.url, capture }, { flags: { capture: true }, store, random: () => 0 });
+    const agent = await startAgent(
+      { upstreamUrl: model.url, capture },
+      { flags: { capture: true }, store, random: () => 0 },
+    );
 
     const response = await fetch(`${agent.url}/invoke`, {
       method: 'POST',

@@ -52,7 +52,7 @@ export async function waitForReady(url: string, options: WaitOptions): Promise<v
     if (probes === 1 || probes % 30 === 0) options.log.info('waiting for the model', { url, last });
     await sleep(options.intervalMs);
   }
-  throw new Error(`the model was not ready at ${url} within ${Math.round(options.timeoutMs / 1000)} s (${last})`);
+  throw new Error(`the model was not ready at ${url} within ${options.timeoutMs / 1000} s (${last})`);
 }
 
 export interface ModelAnswer {
