@@ -9,6 +9,7 @@ import { runDrift } from './drift/run';
 import { jsonLogger, type Logger, type LogLevel } from './log';
 import { eventPublisher, metricsPublisher } from './publish';
 import { runServe } from './serve';
+import { settingsProblems } from './settings';
 import { openLocation } from './storage';
 import { MODEL_AGENT_VERSION } from './version';
 
@@ -27,6 +28,11 @@ export async function runAgent(runtime: AgentRuntime): Promise<number> {
     settings = readAgentSettings(runtime.env);
   } catch (error) {
     bootLog.error('invalid settings', { error: error instanceof Error ? error.message : String(error) });
+    return 2;
+  }
+  const problems = settingsProblems(settings);
+  if (problems.length > 0) {
+    bootLog.error('invalid settings', { error: problems[0], problems });
     return 2;
   }
   const log = (runtime.log ?? jsonLogger({ level: logLevel(runtime.env.LOG_LEVEL) })).child({
