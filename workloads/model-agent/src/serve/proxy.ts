@@ -55,9 +55,9 @@ export const REQUEST_ID_HEADER = 'x-request-id';
 export type Outcome = 'ok' | 'disabled' | 'timeout' | 'unreachable' | 'client-closed' | 'model-closed';
 
 /**
- * Idle keep-alive connections stay open longer than the load balancers' idle timeouts (AWS NLB
- * 350 s for TCP is reset by the VPC link's own pool; Azure Load Balancer 4 min), so the agent never
- * closes a connection a balancer is about to reuse, which would surface as sporadic 502s.
+ * Idle keep-alive connections stay open for 65 s, longer than the 60 s idle timeout that HTTP
+ * clients and proxies commonly use. Node's default of 5 s makes the agent close connections that
+ * the caller is about to reuse, which surfaces as sporadic 502s at the gateway.
  */
 const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
