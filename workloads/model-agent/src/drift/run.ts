@@ -116,12 +116,9 @@ export async function runDrift(settings: DriftSettings, deps: DriftDeps): Promis
   let rowsSeen = 0;
   let capturedRecords = 0;
   let badLines = 0;
+  const partitions = windowPartitions(deps.capture.prefix, settings.model, settings.version, start, end);
   const keys = (
-    await Promise.all(
-      windowPartitions(deps.capture.prefix, settings.model, settings.version, start, end).map((partition) =>
-        deps.capture.store.list(partition),
-      ),
-    )
+    await mapConcurrent(partitions, READ_CONCURRENCY, (partition) => deps.capture.store.list(partition))
   ).flat();
   await mapConcurrent(keys, READ_CONCURRENCY, async (key) => {
     const body = (await deps.capture.store.get(key)) ?? '';
