@@ -31,7 +31,7 @@ import type {
   SubnetGroup,
   WebAcl,
 } from './inventory';
-import { arr, type CfnResource, type CfnTemplate, cfnRef, cfnRefsIn, cfnText, num, obj, str } from './output';
+import { arr, type CfnResource, type CfnTemplate, cfnRef, cfnText, num, obj, str } from './output';
 
 interface Located {
   readonly stack: string;
@@ -57,13 +57,23 @@ function accountOf(arn: string | undefined): string | undefined {
   return arn ? /^arn:aws[a-z-]*:[^:]*:[^:]*:(\d{12}):/.exec(arn)?.[1] : undefined;
 }
 
+/**
+ * Every resource of the stage's templates. References resolve within a stack (`Ref`,
+ * `Fn::GetAtt`) and across stacks (`Fn::ImportValue` of another template's export), so resources
+ * that a later stack adds to an API or load balancer of the platform stack are linked to it.
+ */
 class Templates {
   private readonly all: Located[] = [];
+  private readonly exports = new Map<string, { readonly stack: string; readonly value: unknown }>();
 
   constructor(templates: Readonly<Record<string, CfnTemplate>>) {
     for (const [stack, template] of Object.entries(templates)) {
       for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
         this.all.push({ stack, logicalId, resource });
+      }
+      for (const output of Object.values(template.Outputs ?? {})) {
+        const name = str(obj(output.Export).Name);
+        if (name) this.exports.set(name, { stack, value: output.Value });
       }
     }
   }
@@ -72,10 +82,32 @@ class Templates {
     return this.all.filter((r) => types.includes(r.resource.Type));
   }
 
-  /** The resource a reference points at, in the same stack. */
+  /** The resource a reference points at: in the same stack, or another stack's export. */
   resolve(from: Located, value: unknown): Located | undefined {
+    return this.resolveIn(from.stack, value, 0);
+  }
+
+  /** Every resource referenced anywhere inside a value, in order. */
+  refsIn(from: Located, value: unknown): Located[] {
+    const found: Located[] = [];
+    const walk = (v: unknown): void => {
+      const target = this.resolve(from, v);
+      if (target) found.push(target);
+      else if (Array.isArray(v)) for (const item of v) walk(item);
+      else if (v !== null && typeof v === 'object') for (const item of Object.values(v)) walk(item);
+    };
+    walk(value);
+    return found;
+  }
+
+  private resolveIn(stack: string, value: unknown, depth: number): Located | undefined {
+    const imported = str(obj(value)['Fn::ImportValue']);
+    if (imported !== undefined) {
+      const exported = this.exports.get(imported);
+      return exported && depth < 4 ? this.resolveIn(exported.stack, exported.value, depth + 1) : undefined;
+    }
     const id = cfnRef(value);
-    return id === undefined ? undefined : this.all.find((r) => r.stack === from.stack && r.logicalId === id);
+    return id === undefined ? undefined : this.all.find((r) => r.stack === stack && r.logicalId === id);
   }
 }
 
@@ -295,8 +327,9 @@ export function readAwsInventory(
     for (const m of methods) {
       const mp = props(m);
       const integration = obj(mp.Integration);
-      const targets = cfnRefsIn(integration.Uri)
-        .map((id) => `${m.stack}/${id}`)
+      const targets = t
+        .refsIn(m, integration.Uri)
+        .map(address)
         .filter((id) => lbIds.has(id));
       routes.push({
         gateway: address(api),
@@ -327,8 +360,7 @@ export function readAwsInventory(
     const protects = t
       .of('AWS::WAFv2::WebACLAssociation')
       .filter((a) => t.resolve(a, props(a).WebACLArn) === acl)
-      .flatMap((a) => cfnRefsIn(props(a).ResourceArn).map((id) => t.resolve(a, { Ref: id })))
-      .filter((r): r is Located => r !== undefined)
+      .flatMap((a) => t.refsIn(a, props(a).ResourceArn))
       .map((r) => {
         const api = r.resource.Type === 'AWS::ApiGateway::Stage' ? t.resolve(r, props(r).RestApiId) : undefined;
         return address(api ?? r);

@@ -111,11 +111,11 @@ function drives(driver: string, path: string): boolean {
   return !path.slice(driver.length).includes('.');
 }
 
-/** `+$1,840`, `-$12.50`: whole dollars from $10 up. */
+/** `+$1,840`, `-$12.50`: whole dollars from $100 up. */
 export function signedUsd(amount: number): string {
   const sign = amount < 0 ? '-' : '+';
   const abs = Math.abs(amount);
-  const digits = abs >= 10 ? 0 : 2;
+  const digits = abs >= 100 ? 0 : 2;
   return `${sign}$${abs.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
 }
 

@@ -32,7 +32,7 @@ export {
   usd,
 } from './estimate';
 export { type Inventory, readInventory } from './inventory';
-export type { AwsOutput, AzureOutput, CfnTemplate, SynthesizedOutput, TerraformJson } from './output';
+export type { AwsOutput, AzureOutput, CfnResource, CfnTemplate, SynthesizedOutput, TerraformJson } from './output';
 export { PRICES, type Price, type PriceTable } from './prices';
 export { renderSvg, toDot, toMermaid } from './render';
 export { buildReport, type EnvironmentReport, renderDiagramMarkdown } from './report';

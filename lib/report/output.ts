@@ -14,6 +14,9 @@ export interface CfnResource {
 /** A CloudFormation template, as parsed from `<stack>.template.json`. */
 export interface CfnTemplate {
   readonly Resources?: Readonly<Record<string, CfnResource>>;
+  readonly Outputs?: Readonly<
+    Record<string, { readonly Value?: unknown; readonly Export?: { readonly Name?: unknown } }>
+  >;
   readonly Parameters?: Readonly<Record<string, { readonly Type: string; readonly Default?: unknown }>>;
 }
 
@@ -69,22 +72,6 @@ export function cfnRef(value: unknown): string | undefined {
   if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return getAtt[0];
   if (typeof getAtt === 'string') return getAtt.split('.')[0];
   return undefined;
-}
-
-/** Every logical id referenced anywhere inside a value (Ref and Fn::GetAtt), in order. */
-export function cfnRefsIn(value: unknown): string[] {
-  const found: string[] = [];
-  const walk = (v: unknown): void => {
-    const ref = cfnRef(v);
-    if (ref) {
-      found.push(ref);
-      return;
-    }
-    if (Array.isArray(v)) for (const item of v) walk(item);
-    else if (v !== null && typeof v === 'object') for (const item of Object.values(v)) walk(item);
-  };
-  walk(value);
-  return found;
 }
 
 /** The literal string parts of a CloudFormation value (a string, or the strings of an `Fn::Join`). */
