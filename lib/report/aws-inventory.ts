@@ -42,6 +42,8 @@ interface Located {
 /** A resource's properties. */
 const props = (r: Located): Readonly<Record<string, unknown>> => r.resource.Properties ?? {};
 const address = (r: Located): string => `${r.stack}/${r.logicalId}`;
+/** A logical id without the hash CDK appends: `ApiLoadBalancer9F78B8A1` → `ApiLoadBalancer`. */
+const readable = (r: Located): string => r.logicalId.replace(/(?<=.)[0-9A-F]{8}$/, '');
 
 function tagValue(r: Located, key: string): string | undefined {
   const tags = props(r).Tags;
@@ -279,7 +281,7 @@ export function readAwsInventory(
     const p = props(lb);
     return {
       id: address(lb),
-      name: str(p.Name) ?? lb.logicalId,
+      name: str(p.Name) ?? readable(lb),
       type: str(p.Type) ?? 'application',
       internal: str(p.Scheme) === 'internal',
       subnetGroups: groupsOf(lb, p.Subnets),
@@ -309,7 +311,7 @@ export function readAwsInventory(
     ].filter((d) => d !== '');
     gateways.push({
       id: address(api),
-      name: str(p.Name) ?? api.logicalId,
+      name: str(p.Name) ?? readable(api),
       kind: 'api-gateway-rest',
       details,
       subnetGroups: [],
@@ -343,7 +345,7 @@ export function readAwsInventory(
     const p = props(api);
     gateways.push({
       id: address(api),
-      name: str(p.Name) ?? api.logicalId,
+      name: str(p.Name) ?? readable(api),
       kind: 'api-gateway-http',
       details: [`${str(p.ProtocolType) ?? 'HTTP'} API`],
       subnetGroups: [],
