@@ -20,4 +20,6 @@ const estimate = renderEstimateMarkdown(report.estimate, env.monitoring.monthlyB
   .slice(2)
   .join('\n')
   .split('\nPrices used')[0];
-process.stdout.write(['```mermaid', toMermaid(report.diagram).trimEnd(), '```', '', estimate?.trimEnd(), ''].join('\n'));
+process.stdout.write(
+  ['```mermaid', toMermaid(report.diagram).trimEnd(), '```', '', estimate?.trimEnd(), ''].join('\n'),
+);
