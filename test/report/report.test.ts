@@ -204,3 +204,81 @@ describe('writeReports', () => {
     expect(JSON.parse(readFileSync(join(outdir, 'az-tiny', 'estimate.json'), 'utf8')).ceilingUsd).toBe(1889.93);
   });
 });
+
+describe('hybrid links other than VPN', () => {
+  it('draws Direct Connect and says its port hours are billed outside the estimate', () => {
+    const output = awsOutputFor(tinyAws);
+    const { Vpn: _vpn, Cgw: _cgw, ...resources } = output.templates.Platform?.Resources ?? {};
+    const report = buildReport(
+      tinyAws,
+      {
+        cloud: 'aws',
+        templates: {
+          Platform: {
+            Resources: {
+              ...resources,
+              Dxgw: { Type: 'AWS::DirectConnect::DirectConnectGateway', Properties: {} },
+              Vif: {
+                Type: 'AWS::DirectConnect::PrivateVirtualInterface',
+                Properties: { ConnectionId: 'dxcon-abc123', Vlan: 101 },
+              },
+            },
+          },
+        },
+      },
+      options,
+    );
+    const chart = toMermaid(report.diagram);
+    expect(chart).toContain('Direct Connect virtual interface · VLAN 101');
+    expect(chart).toContain('connection dxcon-abc123');
+    expect(chart).not.toContain('site-to-site VPN');
+    expect(report.estimate.notes).toContain(
+      'Direct Connect port hours and data transfer are billed on the connection ordered outside this project (connection dxcon-abc123); they are not in this estimate.',
+    );
+  });
+
+  it('draws ExpressRoute and warns about a gateway SKU the table lacks', () => {
+    const output = azureOutputFor(tinyAzure);
+    const resources = output.terraform.resource as Record<string, Record<string, Record<string, unknown>>>;
+    const report = buildReport(
+      tinyAzure,
+      {
+        cloud: 'azure',
+        terraform: {
+          resource: {
+            ...resources,
+            azurerm_local_network_gateway: {},
+            azurerm_virtual_network_gateway: {
+              er: {
+                type: 'ExpressRoute',
+                sku: 'ErGw1AZ',
+                ip_configuration: [{ subnet_id: tf('azurerm_subnet.GatewaySubnet', 'id') }],
+              },
+            },
+            azurerm_virtual_network_gateway_connection: {
+              er: { type: 'ExpressRoute', express_route_circuit_id: '/subscriptions/x/expressRouteCircuits/er-ams' },
+            },
+          },
+        },
+      },
+      options,
+    );
+    const chart = toMermaid(report.diagram);
+    expect(chart).toContain('ExpressRoute gateway · ErGw1AZ');
+    expect(chart).toContain('circuit er-ams');
+    expect(report.estimate.warnings).toContain(
+      'no price for ExpressRoute gateway ErGw1AZ in westeurope in lib/report/prices.ts',
+    );
+    expect(report.estimate.notes.join('\n')).toContain(
+      'The ExpressRoute circuit (circuit er-ams) and its provider are billed outside',
+    );
+  });
+});
+
+describe('buildReport', () => {
+  it('throws when the output belongs to the other cloud', () => {
+    expect(() => buildReport(tinyAws, azureOutputFor(tinyAzure), options)).toThrow(
+      'tiny: the environment targets aws but the output is azure',
+    );
+  });
+});
