@@ -65,22 +65,26 @@ async function main(): Promise<void> {
     }),
   );
   const failed = clouds.filter((cloud) => results.get(cloud)?.code !== 0);
+  const succeeded = clouds.filter((cloud) => !failed.includes(cloud));
+
+  if (succeeded.length > 0) {
+    // Loaded only now: the summary reads the cloud assembly with aws-cdk-lib's own reader.
+    const { summarise, renderSummary } = await import('./lib/synth-summary.js');
+    const summary = summarise(succeeded, { awsDir: SYNTH_CLIS.aws.outdir, azureDir: SYNTH_CLIS.azure.outdir });
+    const timings = clouds.map((cloud) => ({
+      label: `${SYNTH_CLIS[cloud].bin} synth${failed.includes(cloud) ? ' (failed)' : ''}`,
+      seconds: (results.get(cloud) as RunResult).seconds,
+    }));
+    console.log(renderSummary(summary, { checkSeconds: checked, timings, totalSeconds: performance.now() / 1000 }));
+  }
+  // A failing cloud's own output last, where it is seen: the other cloud's summary is above.
   for (const cloud of failed) {
     const result = results.get(cloud) as RunResult;
     console.error(
-      `\n${cloud}: ${SYNTH_CLIS[cloud].bin} synth failed (exit ${result.code}):\n${result.output.trim()}\n`,
+      `\n${cloud}: ${SYNTH_CLIS[cloud].bin} synth failed (exit ${result.code}), nothing of ${cloud} is summarized:\n${result.output.trim()}\n`,
     );
   }
   if (failed.length > 0) process.exit(1);
-
-  // Loaded only now: the summary reads the cloud assembly with aws-cdk-lib's own reader.
-  const { summarise, renderSummary } = await import('./lib/synth-summary.js');
-  const summary = summarise(clouds, { awsDir: SYNTH_CLIS.aws.outdir, azureDir: SYNTH_CLIS.azure.outdir });
-  const timings = clouds.map((cloud) => ({
-    label: `${SYNTH_CLIS[cloud].bin} synth`,
-    seconds: (results.get(cloud) as RunResult).seconds,
-  }));
-  console.log(renderSummary(summary, { checkSeconds: checked, timings, totalSeconds: performance.now() / 1000 }));
 }
 
 main().catch((error: unknown) => {
