@@ -59,6 +59,24 @@ export function formatValue(value: unknown, max = 160): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+/**
+ * Old and new value on one line each, cut to `max` characters around the first difference, so
+ * that two long values that start alike still show what changed.
+ */
+export function formatChange(before: unknown, after: unknown, max = 160): [string, string] {
+  const a = before === undefined ? '(none)' : (JSON.stringify(before) ?? String(before));
+  const b = after === undefined ? '(none)' : (JSON.stringify(after) ?? String(after));
+  if (a.length <= max && b.length <= max) return [a, b];
+  let first = 0;
+  while (first < a.length && first < b.length && a[first] === b[first]) first++;
+  const start = Math.max(0, first - Math.floor(max / 4));
+  const cut = (text: string) => {
+    const slice = text.slice(start, start + max);
+    return `${start > 0 ? '…' : ''}${slice}${start + max < text.length ? '…' : ''}`;
+  };
+  return [cut(a), cut(b)];
+}
+
 function countLine(diff: EnvironmentDiff): string {
   if (diff.changes.length === 0) return 'no changes';
   return COLUMNS.map((c) => [c.label, diff.changes.filter((x) => c.impact.includes(x.impact)).length] as const)
@@ -69,7 +87,8 @@ function countLine(diff: EnvironmentDiff): string {
 
 function propertyText(p: PropertyChange, max: number): string {
   const flag = p.replaces === 'always' ? '  (replaces)' : p.replaces === 'may' ? '  (may replace)' : '';
-  return `${p.path}: ${formatValue(p.before, max)} → ${formatValue(p.after, max)}${flag}`;
+  const [before, after] = formatChange(p.before, p.after, max);
+  return `${p.path}: ${before} → ${after}${flag}`;
 }
 
 const footer = (markdown: boolean) => {
@@ -120,9 +139,8 @@ function markdownChange(c: ResourceChange, max: number): string[] {
   if (c.impact !== 'create') {
     for (const p of c.properties) {
       const flag = p.replaces === 'always' ? ' **(replaces)**' : p.replaces === 'may' ? ' **(may replace)**' : '';
-      lines.push(
-        `  - ${code(p.path)}: ${code(formatValue(p.before, max))} → ${code(formatValue(p.after, max))}${flag}`,
-      );
+      const [before, after] = formatChange(p.before, p.after, max);
+      lines.push(`  - ${code(p.path)}: ${code(before)} → ${code(after)}${flag}`);
     }
   }
   return lines;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CfnTemplate } from '../../scripts/lib/aws-assembly';
 import type { TerraformJson } from '../../scripts/lib/cdktf-output';
-import { formatValue, renderMarkdown, renderText } from '../../scripts/lib/diff-render';
+import { formatChange, formatValue, renderMarkdown, renderText } from '../../scripts/lib/diff-render';
 import {
   azurermReplacement,
   changedPaths,
@@ -421,6 +421,16 @@ describe('diffSnapshots and the reports', () => {
     expect(text).toContain('az-staging (azure): 1 destroy / orphan\n  cost: -30 USD');
     expect(text).toContain('Production (aws): no changes');
     expect(text).toContain('!!! 1 stateful resource(s)');
+  });
+
+  it('cuts two long values around their first difference', () => {
+    const [before, after] = formatChange(
+      `${'a'.repeat(300)}X${'b'.repeat(300)}`,
+      `${'a'.repeat(300)}Y${'b'.repeat(300)}`,
+      40,
+    );
+    expect(before).toBe(`…${'a'.repeat(10)}X${'b'.repeat(29)}…`);
+    expect(after).toBe(`…${'a'.repeat(10)}Y${'b'.repeat(29)}…`);
   });
 
   it('cuts long values', () => {
