@@ -15,7 +15,7 @@
  * (CLI, app, workers), sampled every 100 ms from /proc: Linux only.
  */
 
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -176,7 +176,8 @@ function tasks(options: Options): Task[] {
       group: 'test',
       label: 'npm test: floor (one test file)',
       bin: 'vitest',
-      args: ['run', '--root', `${BENCH_DIR}/floor-test`, '--config', `${BENCH_DIR}/floor-test/vitest.config.mjs`],
+      // --config is resolved against --root: both are given from the project root.
+      args: ['run', '--root', `${BENCH_DIR}/floor-test`, '--config', 'vitest.config.mjs'],
     },
     {
       id: 'typecheck',
@@ -218,22 +219,29 @@ async function measure(root: string, list: readonly Task[], runs: number): Promi
     const order = r % 2 === 0 ? list : [...list].reverse();
     for (const task of order) {
       const i = list.indexOf(task);
-      if (task.outdir) rmSync(join(root, task.outdir), { recursive: true, force: true });
+      if (task.outdir) {
+        rmSync(join(root, task.outdir), { recursive: true, force: true });
+        // cdktf's App creates its output folder without its parents.
+        mkdirSync(dirname(join(root, task.outdir)), { recursive: true });
+      }
       process.stderr.write(`[run ${r + 1}/${runs}] ${task.label} … `);
       const outcome = await run(localBin(root, task.bin), task.args, {
         cwd: root,
         ...(task.env ? { env: task.env } : {}),
         measureMemory: true,
       });
+      // A synth that exits 0 without writing its manifest measured nothing.
+      const wrote = !task.outdir || existsSync(join(root, task.outdir, 'manifest.json'));
+      const code = outcome.code === 0 && !wrote ? 1 : outcome.code;
       seconds[i]?.push(outcome.seconds);
       peaks[i]?.push(outcome.peakRssBytes);
-      codes[i]?.push(outcome.code);
-      const exit = outcome.code ? ` (exit ${outcome.code})` : '';
+      codes[i]?.push(code);
+      const exit = code ? ` (exit ${outcome.code}${wrote ? '' : ', no output'})` : '';
       process.stderr.write(`${formatSeconds(outcome.seconds)}, ${formatBytes(outcome.peakRssBytes)}${exit}\n`);
-      if (outcome.code !== 0 && !failed.has(task.id)) {
+      if (code !== 0 && !failed.has(task.id)) {
         failed.add(task.id);
         const tail = outcome.output.trim().split('\n').slice(-30).join('\n');
-        process.stderr.write(`${task.id} failed (exit ${outcome.code}); its last lines:\n${tail}\n`);
+        process.stderr.write(`${task.id} failed (exit ${code}); its last lines:\n${tail}\n`);
       }
     }
   }
