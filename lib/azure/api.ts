@@ -9,7 +9,7 @@ import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Construct } from 'constructs';
 import type { ApiConfig, AzureEnvironment, PlatformNames } from '../config';
 import type { Monitoring } from './monitoring';
-import type { Network } from './network';
+import { isDefined, type Network } from './network';
 
 /** Backend id of the cluster's inference ingress, referenced by the API policy. */
 export const INFERENCE_BACKEND_ID = 'inference';
@@ -102,6 +102,8 @@ export class Api extends Construct {
       publisherEmail: api.publisher?.email ?? '',
       virtualNetworkType: 'Internal',
       virtualNetworkConfiguration: { subnetId: network.apimSubnet.id },
+      // API Management validates the subnet's NSG rules (and its egress) when it is injected.
+      dependsOn: [network.securityGroupAssociations.apim, network.natAssociations.apim].filter(isDefined),
       zones: zoneRedundant ? Array.from({ length: zones }, (_, i) => String(i + 1)) : undefined,
       identity: { type: 'SystemAssigned' },
       // Refuse management API versions older than 2021-08-01, which expose secrets in responses.
@@ -160,6 +162,8 @@ export class Api extends Construct {
       ...service,
       apiName: this.modelsApi.name,
       xmlContent: modelsApiPolicy(api, env.target.tenantId, modelsAudience(names)),
+      // The policy names the backend by id; APIM rejects a policy whose backend does not exist.
+      dependsOn: [this.backend],
     });
 
     const logger = new ApiManagementLogger(this, 'logger', {

@@ -8,7 +8,7 @@ import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-
 import { Construct } from 'constructs';
 import { type AzureEnvironment, formatIpv4, type PlatformNames, parseCidr } from '../config';
 import type { Monitoring } from './monitoring';
-import { type Network, zoneList } from './network';
+import { isDefined, type Network, zoneList } from './network';
 
 /** Namespace and service account of the model servers that get the workload identity. */
 export const MODEL_SERVING_NAMESPACE = 'model-serving';
@@ -170,7 +170,14 @@ export class Cluster extends Construct {
       },
       // The autoscaler owns the system pool's node count after creation.
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
-      dependsOn: [operator, networkContributor, acrPull, ...(network.natGateway ? [network.natGateway] : [])],
+      // The subnet's NAT association, not just the gateway: AKS checks the association at create
+      // (`SubnetNotAssociatedWithNATGateway`), and its NSG association so no node boots unguarded.
+      dependsOn: [
+        operator,
+        networkContributor,
+        acrPull,
+        ...[network.natAssociations.system, network.securityGroupAssociations.system].filter(isDefined),
+      ],
     });
 
     monitoring.sendDiagnostics(this, 'diagnostics', this.cluster.id, AKS_LOG_CATEGORIES);

@@ -1,6 +1,7 @@
 import type { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
 import { KubernetesClusterNodePool } from '@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool';
 import type { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { type AzureEnvironment, type GpuPoolConfig, type PlatformNames, resolveGpuMachineType } from '../config';
 import { zoneList } from './network';
@@ -17,6 +18,11 @@ export interface GpuPoolProps {
   readonly cluster: KubernetesCluster;
   /** Subnet of the GPU nodes. */
   readonly subnet: Subnet;
+  /**
+   * What the subnet needs before nodes join it: its NAT gateway and NSG associations.
+   * @default - none
+   */
+  readonly subnetReady?: readonly ITerraformDependable[];
   readonly pool: GpuPoolConfig;
 }
 
@@ -65,6 +71,7 @@ export class GpuPool extends Construct {
       },
       // The autoscaler owns the node count after creation.
       lifecycle: { ignoreChanges: ['node_count'] },
+      dependsOn: props.subnetReady ? [...props.subnetReady] : undefined,
       ...(spot ? { priority: 'Spot', evictionPolicy: 'Delete', spotMaxPrice: -1 } : { priority: 'Regular' }),
     });
   }

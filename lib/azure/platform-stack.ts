@@ -27,7 +27,7 @@ import { HybridLink } from './hybrid-link';
 import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
-import { Network } from './network';
+import { isDefined, Network } from './network';
 import { DeliveryIdentity } from './pipeline';
 import { Registry } from './registry';
 import { Storage } from './storage';
@@ -118,6 +118,11 @@ export class PlatformStack extends TerraformStack {
         {
           keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
           resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          // With public network access off, azurerm 4.x would otherwise poll the queue and static
+          // website data planes of every storage account on create and refresh, and fail on their
+          // 403 (hashicorp/terraform-provider-azurerm#33454, the switch came in #27818). The
+          // platform uses neither, and its containers are managed through Resource Manager.
+          storage: [{ dataPlaneAvailable: false }],
         },
       ],
     });
@@ -143,11 +148,25 @@ export class PlatformStack extends TerraformStack {
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
 
+    // The identities that apply and plan this stack exist first: the stack gives them the
+    // data-plane roles it needs, so the roles never depend on who happens to run Terraform.
+    this.deliveryIdentity = new DeliveryIdentity(this, 'delivery-identity', {
+      environment: env,
+      resourceGroup: this.resourceGroup,
+      promotionSource: props.promotionSource,
+    });
+    const deployer = this.deliveryIdentity.identity.principalId;
+    const planner = this.deliveryIdentity.planIdentity.principalId;
+
     const base = { environment: env, names: this.names, resourceGroup: this.resourceGroup };
     this.network = new Network(this, 'network', base);
     this.monitoring = new Monitoring(this, 'monitoring', base);
     const wired = { ...base, network: this.network, monitoring: this.monitoring };
-    this.keys = new Keys(this, 'keys', wired);
+    this.keys = new Keys(this, 'keys', {
+      ...wired,
+      administratorPrincipalId: deployer,
+      readerPrincipalIds: [planner],
+    });
     this.storage = new Storage(this, 'storage', { ...wired, keys: this.keys });
     this.registry = new Registry(this, 'registry', { ...wired, keys: this.keys });
     this.cluster = new Cluster(this, 'cluster', {
@@ -162,6 +181,7 @@ export class PlatformStack extends TerraformStack {
           names: this.names,
           cluster: this.cluster.cluster,
           subnet: this.network.gpuSubnet,
+          subnetReady: [this.network.natAssociations.gpu, this.network.securityGroupAssociations.gpu].filter(isDefined),
           pool,
         }),
     );
@@ -192,16 +212,13 @@ export class PlatformStack extends TerraformStack {
         privateEndpointSubnet: this.network.privateEndpointSubnet,
         privateEndpointSecurityGroup: this.network.privateEndpointSecurityGroup,
         keyVault: this.keys.vault,
+        keyVaultReady: this.keys.dataPlaneReady,
+        secretAdministratorPrincipalId: deployer,
+        secretReaderPrincipalIds: [planner],
         logAnalyticsWorkspace: this.monitoring.workspace,
         actionGroup: this.monitoring.actionGroup,
       });
     }
-
-    this.deliveryIdentity = new DeliveryIdentity(this, 'delivery-identity', {
-      environment: env,
-      resourceGroup: this.resourceGroup,
-      promotionSource: props.promotionSource,
-    });
 
     this.virtualNetwork = this.network.virtualNetwork;
     this.gatewaySubnet = this.network.gatewaySubnet;

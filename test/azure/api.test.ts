@@ -52,4 +52,26 @@ describe('Api', () => {
       expect.objectContaining({ identifier: 'applicationinsights', always_log_errors: true }),
     ]);
   });
+
+  it('injects API Management only after its subnet has its NSG and NAT, and applies the policy after its backend', () => {
+    const apim = Object.values(resourcesOf(json, 'azurerm_api_management'))[0];
+    const nsg = Object.keys(resourcesOf(json, 'azurerm_subnet_network_security_group_association')).find((n) =>
+      n.startsWith('network_apim-nsg-association'),
+    );
+    const nat = Object.keys(resourcesOf(json, 'azurerm_subnet_nat_gateway_association')).find((n) =>
+      n.startsWith('network_apim-nat-association'),
+    );
+    expect(apim?.depends_on).toEqual([
+      `azurerm_subnet_network_security_group_association.${nsg}`,
+      `azurerm_subnet_nat_gateway_association.${nat}`,
+    ]);
+    const backends = Object.keys(resourcesOf(json, 'azurerm_api_management_backend'));
+    for (const policy of Object.values(resourcesOf(json, 'azurerm_api_management_api_policy'))) {
+      for (const id of [...String(policy.xml_content).matchAll(/backend-id="([^"@]+)"/g)].map((m) => m[1])) {
+        const backend = backends.find((b) => resourcesOf(json, 'azurerm_api_management_backend')[b]?.name === id);
+        expect(backend, `backend ${id}`).toBeDefined();
+        expect(policy.depends_on).toContain(`azurerm_api_management_backend.${backend}`);
+      }
+    }
+  });
 });

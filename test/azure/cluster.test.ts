@@ -86,4 +86,24 @@ describe('Cluster', () => {
       }),
     );
   });
+
+  it('creates the cluster and GPU pools only after their subnets are associated with NAT and the NSG', () => {
+    // GIVEN every Azure environment WHEN synthesized THEN AKS waits for the associations it checks
+    for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
+      const synthesized = synthAzure(env).json;
+      const nat = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_nat_gateway_association'));
+      const nsg = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_network_security_group_association'));
+      const byPrefix = (names: string[], prefix: string) =>
+        names.filter((n) => n.startsWith(prefix));
+      const aks = cluster(synthesized);
+      const natOf = (role: string) =>
+        `azurerm_subnet_nat_gateway_association.${byPrefix(nat, `network_${role}-nat-association`)[0]}`;
+      const nsgOf = (role: string) =>
+        `azurerm_subnet_network_security_group_association.${byPrefix(nsg, `network_${role}-nsg-association`)[0]}`;
+      expect(aks?.depends_on).toEqual(expect.arrayContaining([natOf('system'), nsgOf('system')]));
+      for (const pool of Object.values(resourcesOf(synthesized, 'azurerm_kubernetes_cluster_node_pool'))) {
+        expect(pool.depends_on).toEqual(expect.arrayContaining([natOf('gpu'), nsgOf('gpu')]));
+      }
+    }
+  });
 });
