@@ -15,6 +15,12 @@ export type TfResource = Readonly<Record<string, unknown>>;
 /** What a rule knows besides the resource. */
 export interface RuleContext {
   readonly production: boolean;
+  /**
+   * Addresses (`azurerm_storage_account.<name>`) of the accounts that are a Machine Learning
+   * workspace's default storage, whose built-in datastores need the account key.
+   * @default - none
+   */
+  readonly workspaceStores?: ReadonlySet<string>;
 }
 
 export interface ComplianceRule {
@@ -23,8 +29,8 @@ export interface ComplianceRule {
   readonly resourceType: string;
   /** Why the rule exists, one line. */
   readonly rationale: string;
-  /** True when the resource complies. */
-  check(resource: TfResource, context: RuleContext): boolean;
+  /** True when the resource complies; `address` is `<type>.<name>` in the stack. */
+  check(resource: TfResource, context: RuleContext, address?: string): boolean;
 }
 
 /** A check across the resources of one stack (associations, diagnostics, endpoints). */
@@ -68,7 +74,7 @@ function rule(
   id: string,
   resourceType: string,
   rationale: string,
-  check: (r: TfResource, c: RuleContext) => boolean,
+  check: (r: TfResource, c: RuleContext, address?: string) => boolean,
 ): ComplianceRule {
   return { id, resourceType, rationale, check };
 }
@@ -221,8 +227,13 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-ST-04',
     ST,
-    'Account keys and SAS are off: access uses Entra ID only.',
-    (r) => r.shared_access_key_enabled === false,
+    'Account keys and SAS are off (Entra ID only), except on a private ML workspace store, whose built-in datastores need them.',
+    (r, c, address) =>
+      r.shared_access_key_enabled === false ||
+      (address !== undefined &&
+        c.workspaceStores?.has(address) === true &&
+        r.public_network_access_enabled === false &&
+        r.is_hns_enabled === false),
   ),
   rule(
     'AZ-ST-05',
@@ -262,8 +273,8 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-CR-04',
     CR,
-    'Images are encrypted with a customer-managed key.',
-    (r) => typeof block(r, 'encryption')?.key_vault_key_id === 'string',
+    'No customer-managed key through a user-assigned identity: the private vault does not admit it, so the create fails.',
+    (r) => typeof block(r, 'encryption')?.identity_client_id !== 'string',
   ),
   rule(
     'AZ-CR-05',
@@ -447,9 +458,13 @@ export const NAME_RULE_BY_TYPE: Readonly<Record<string, NameRuleId>> = {
 /** Runs every resource rule, stack rule and naming rule over one stack's Terraform JSON. */
 export function checkCompliance(json: TerraformStackJson, context: RuleContext): Finding[] {
   const findings: Finding[] = [];
+  const full: RuleContext = {
+    ...context,
+    workspaceStores: context.workspaceStores ?? referenced(json, MLW, 'storage_account_id'),
+  };
   for (const r of RULES) {
     for (const [name, resource] of Object.entries(json.resource?.[r.resourceType] ?? {})) {
-      if (!r.check(resource, context)) {
+      if (!r.check(resource, full, `${r.resourceType}.${name}`)) {
         findings.push({ ruleId: r.id, address: `${r.resourceType}.${name}`, message: r.rationale });
       }
     }

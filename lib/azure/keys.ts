@@ -15,7 +15,7 @@ export const KEY_VAULT_SOFT_DELETE_DAYS = 90;
 
 /**
  * Rotation of every platform key: rotate 30 days before a one-year expiry, notify 30 days before.
- * Storage and the registry reference the versionless key id, so they follow rotations
+ * Storage references the versionless key id, so it follows rotations
  * automatically (https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation).
  */
 export const KEY_ROTATION = {
@@ -24,7 +24,7 @@ export const KEY_ROTATION = {
   automatic: { timeBeforeExpiry: 'P30D' },
 } as const;
 
-export type PlatformKeyPurpose = 'storage' | 'registry';
+export type PlatformKeyPurpose = 'storage';
 
 export interface KeysProps {
   readonly environment: AzureEnvironment;
@@ -128,7 +128,7 @@ export class Keys extends Construct {
         dependsOn: [officer, ...this.dataPlaneReady],
         lifecycle: production ? { preventDestroy: true } : undefined,
       });
-    this.keys = { storage: key('storage'), registry: key('registry') };
+    this.keys = { storage: key('storage') };
   }
 }
 
@@ -139,7 +139,7 @@ export interface EncryptionIdentity {
 }
 
 /**
- * A user-assigned identity that a service (storage, registry) uses to reach its customer-managed
+ * A user-assigned identity that a service (storage) uses to reach its customer-managed
  * key, with *Key Vault Crypto Service Encryption User* on that key only. Created as `identity` and
  * `identity-crypto-user` inside `scope`.
  */

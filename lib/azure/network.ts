@@ -18,6 +18,7 @@ import { type AzureEnvironment, cidrSize, formatIpv4, type PlatformNames, parseC
 export const PRIVATE_DNS_ZONES = {
   blob: 'privatelink.blob.core.windows.net',
   dfs: 'privatelink.dfs.core.windows.net',
+  file: 'privatelink.file.core.windows.net',
   vault: 'privatelink.vaultcore.azure.net',
   registry: 'privatelink.azurecr.io',
   mlApi: 'privatelink.api.azureml.ms',

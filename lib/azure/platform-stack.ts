@@ -27,6 +27,7 @@ import { HybridLink } from './hybrid-link';
 import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
+import { mlStorageAccountName } from './names';
 import { isDefined, Network } from './network';
 import { DeliveryIdentity } from './pipeline';
 import { Registry } from './registry';
@@ -168,7 +169,7 @@ export class PlatformStack extends TerraformStack {
       readerPrincipalIds: [planner],
     });
     this.storage = new Storage(this, 'storage', { ...wired, keys: this.keys });
-    this.registry = new Registry(this, 'registry', { ...wired, keys: this.keys });
+    this.registry = new Registry(this, 'registry', wired);
     this.cluster = new Cluster(this, 'cluster', {
       ...wired,
       registry: this.registry.registry,
@@ -186,10 +187,22 @@ export class PlatformStack extends TerraformStack {
         }),
     );
     this.mlWorkspace = new MlWorkspace(this, 'ml-workspace', {
-      ...wired,
+      names: this.names,
+      name: this.names.machineLearningWorkspace,
+      storageAccountName: mlStorageAccountName(this.names, env.name),
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      storageReplication: production ? 'GZRS' : 'ZRS',
+      softDeleteDays: env.storage.lifecycle.noncurrentVersionDays,
+      retain: production,
+      network: this.network,
+      monitoring: this.monitoring,
+      applicationInsights: this.monitoring.applicationInsights,
       keyVault: this.keys.vault,
-      storageAccount: this.storage.account,
       registry: this.registry.registry,
+      encryption: this.storage.encryption,
+      dataLakeAccountId: this.storage.account.id,
+      dataLakeContainers: this.storage.containers,
     });
     this.api = new Api(this, 'api', wired);
     this.alerts = new PlatformAlerts(this, 'alerts', {

@@ -93,8 +93,7 @@ describe('Cluster', () => {
       const synthesized = synthAzure(env).json;
       const nat = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_nat_gateway_association'));
       const nsg = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_network_security_group_association'));
-      const byPrefix = (names: string[], prefix: string) =>
-        names.filter((n) => n.startsWith(prefix));
+      const byPrefix = (names: string[], prefix: string) => names.filter((n) => n.startsWith(prefix));
       const aks = cluster(synthesized);
       const natOf = (role: string) =>
         `azurerm_subnet_nat_gateway_association.${byPrefix(nat, `network_${role}-nat-association`)[0]}`;

@@ -13,9 +13,13 @@ const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction, fixt
 const synthesized = new Map(azureEnvironments.map((env) => [env.name, synthAzure(env).json]));
 const production = synthesized.get('az-production') as TerraformJson;
 
-/** The first synthesized resource of a type (from production, where every rule applies). */
+/**
+ * The first synthesized resource of a type (from production, where every rule applies); for
+ * storage, the data lake, which every storage rule applies to without exemption.
+ */
 function sample(type: string): TfResource {
-  const first = Object.values(production.resource?.[type] ?? {})[0];
+  const all = Object.values(production.resource?.[type] ?? {});
+  const first = type === 'azurerm_storage_account' ? all.find((r) => r.is_hns_enabled === true) : all[0];
   if (!first) throw new Error(`production synthesizes no ${type}`);
   return first;
 }
@@ -82,7 +86,14 @@ const BAD: Record<string, () => TfResource> = {
   'AZ-CR-01': () => broken('azurerm_container_registry', (r) => (r.admin_enabled = true)),
   'AZ-CR-02': () => broken('azurerm_container_registry', (r) => (r.anonymous_pull_enabled = true)),
   'AZ-CR-03': () => broken('azurerm_container_registry', (r) => (r.public_network_access_enabled = true)),
-  'AZ-CR-04': () => broken('azurerm_container_registry', (r) => delete r.encryption),
+  'AZ-CR-04': () =>
+    broken(
+      'azurerm_container_registry',
+      (r) =>
+        (r.encryption = [
+          { key_vault_key_id: 'https://kv/keys/k', identity_client_id: '00000000-0000-0000-0000-000000000001' },
+        ]),
+    ),
   'AZ-CR-05': () => broken('azurerm_container_registry', (r) => (r.zone_redundancy_enabled = false)),
   'AZ-CR-06': () => broken('azurerm_container_registry', (r) => delete r.lifecycle),
   'AZ-MLW-01': () => broken('azurerm_machine_learning_workspace', (r) => (r.public_network_access_enabled = true)),

@@ -19,9 +19,9 @@ describe('Keys', () => {
     expect(staging[0]?.lifecycle).toBeUndefined();
   });
 
-  it('creates HSM-backed RSA 3072 keys with automatic rotation for storage and the registry', () => {
+  it('creates HSM-backed RSA 3072 keys with automatic rotation for storage', () => {
     const keys = Object.values(resourcesOf(json, 'azurerm_key_vault_key'));
-    expect(keys.map((k) => k.name).sort()).toEqual(['registry-cmk', 'storage-cmk']);
+    expect(keys.map((k) => k.name)).toEqual(['storage-cmk']);
     for (const key of keys) {
       expect(key).toMatchObject({
         key_type: 'RSA-HSM',

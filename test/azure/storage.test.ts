@@ -82,7 +82,12 @@ describe('Storage.modelsContainer', () => {
     const base = { environment: env, names, resourceGroup };
     const network = new Network(stack, 'network', base);
     const monitoring = new Monitoring(stack, 'monitoring', base);
-    const keys = new Keys(stack, 'keys', { ...base, network, monitoring });
+    const keys = new Keys(stack, 'keys', {
+      ...base,
+      network,
+      monitoring,
+      administratorPrincipalId: '00000000-0000-0000-0000-0000000000d1',
+    });
     const storage = new Storage(stack, 'storage', { ...base, network, monitoring, keys });
     // WHEN the models container is asked for THEN it says what is missing
     expect(() => storage.modelsContainer).toThrow(/no 'models' zone/);
