@@ -56,11 +56,9 @@ export interface DeliveryIdentityProps {
  *   (`repo:<owner>/<name>:pull_request`), Reader on the resource group. Pull requests from forks
  *   get no OIDC token, so only branches of the repository can use it.
  *
- * Least privilege caveats: Contributor plus RBAC Administrator on the resource group lets the
- * deploy identity grant roles inside that group; that is what Terraform needs to create the
- * platform's role assignments. Narrow it with an ABAC condition on RBAC Administrator (allowed
- * roles/principal types) once the set of roles the platform assigns is stable:
- * https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-portal
+ * Least privilege: Contributor plus RBAC Administrator on the resource group lets the deploy
+ * identity create the platform's role assignments; an ABAC condition (`roleAssignmentCondition`)
+ * keeps it from assigning the privileged administrator roles or assigning anything to people.
  */
 export class DeliveryIdentity extends Construct {
   /** The deploy identity (primary child `Resource`). */
@@ -99,11 +97,13 @@ export class DeliveryIdentity extends Construct {
       'Azure Kubernetes Service RBAC Writer',
     ];
     for (const role of deployRoles) {
+      const administrator = role === 'Role Based Access Control Administrator';
       new RoleAssignment(this, `deploy-${slug(role)}`, {
         scope: rg.id,
         roleDefinitionName: role,
         principalId: this.identity.principalId,
         principalType: 'ServicePrincipal',
+        ...(administrator ? { condition: roleAssignmentCondition(), conditionVersion: '2.0' } : {}),
       });
     }
     if (props.promotionSource) {
@@ -159,6 +159,45 @@ export class DeliveryIdentity extends Construct {
       description: 'Client id of the pull request plan identity',
     });
   }
+}
+
+/**
+ * Role definition ids of the privileged administrator roles: Owner, User Access Administrator and
+ * Role Based Access Control Administrator. Whoever may assign one of them may grant themselves
+ * anything: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#privileged
+ */
+export const PRIVILEGED_ROLE_IDS = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  roleBasedAccessControlAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+} as const;
+
+/**
+ * The ABAC condition on the deploy identity's Role Based Access Control Administrator role: it may
+ * create and delete role assignments of any role except the privileged administrator roles, and
+ * only for service principals (managed identities: the platform's own identities and the ones
+ * Azure services create). So the deploy identity cannot escalate itself or make a person an
+ * owner. Syntax and the example it follows:
+ * https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types
+ */
+export function roleAssignmentCondition(): string {
+  const ids = `{${Object.values(PRIVILEGED_ROLE_IDS).join(', ')}}`;
+  return [
+    '(',
+    " (!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}))",
+    ' OR',
+    ' (',
+    `  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals ${ids}`,
+    "  AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}",
+    ' )',
+    ')',
+    'AND',
+    '(',
+    " (!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))",
+    ' OR',
+    ` (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals ${ids})`,
+    ')',
+  ].join('\n');
 }
 
 /** The OIDC subject GitHub puts in the token of a job bound to a GitHub environment. */

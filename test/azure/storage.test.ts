@@ -10,7 +10,10 @@ import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Storage', () => {
   const { json } = synthAzure(fixtures.azureProduction);
-  const account = () => Object.values(resourcesOf(json, 'azurerm_storage_account'))[0];
+  /** The data lake (the ML workspace has a flat-namespace account of its own). */
+  const lakeOf = (j: typeof json) =>
+    Object.values(resourcesOf(j, 'azurerm_storage_account')).find((r) => r.is_hns_enabled === true);
+  const account = () => lakeOf(json);
 
   it('creates a private ADLS Gen2 account with Entra-only access, GZRS and prevent_destroy in production', () => {
     expect(account()).toMatchObject({
@@ -23,7 +26,7 @@ describe('Storage', () => {
       account_replication_type: 'GZRS',
       lifecycle: { prevent_destroy: true },
     });
-    const staging = Object.values(resourcesOf(synthAzure(fixtures.azureStaging).json, 'azurerm_storage_account'))[0];
+    const staging = lakeOf(synthAzure(fixtures.azureStaging).json);
     expect(staging?.account_replication_type).toBe('ZRS');
   });
 
