@@ -4,8 +4,11 @@ import { ApiManagementApiDiagnostic } from '@cdktf/provider-azurerm/lib/api-mana
 import { ApiManagementApiOperation } from '@cdktf/provider-azurerm/lib/api-management-api-operation';
 import { ApiManagementApiPolicy } from '@cdktf/provider-azurerm/lib/api-management-api-policy';
 import { ApiManagementBackend } from '@cdktf/provider-azurerm/lib/api-management-backend';
-import { ApiManagementLogger } from '@cdktf/provider-azurerm/lib/api-management-logger';
+import { PrivateDnsARecord } from '@cdktf/provider-azurerm/lib/private-dns-a-record';
+import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
+import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import type { ApiConfig, AzureEnvironment, PlatformNames } from '../config';
 import type { Monitoring } from './monitoring';
@@ -81,6 +84,8 @@ export class Api extends Construct {
   public readonly apiManagement: ApiManagement;
   public readonly modelsApi: ApiManagementApi;
   public readonly backend: ApiManagementBackend;
+  /** The `azure-api.net` records of the gateway's internal address, by host name. */
+  public readonly dnsRecords: Readonly<Record<string, PrivateDnsARecord>>;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -166,17 +171,15 @@ export class Api extends Construct {
       dependsOn: [this.backend],
     });
 
-    const logger = new ApiManagementLogger(this, 'logger', {
-      ...service,
-      name: 'application-insights',
-      resourceId: monitoring.applicationInsights.id,
-      applicationInsights: { connectionString: monitoring.applicationInsights.connectionString },
-    });
+    // Request logs go to the workspace through the service's built-in Azure Monitor logger (the
+    // ApiManagementGatewayLogs table the API alerts query). An Application Insights logger would
+    // authenticate with the component's connection string, which Application Insights refuses
+    // with local auth off, and azurerm's logger has no managed-identity option.
     new ApiManagementApiDiagnostic(this, 'models-diagnostic', {
       ...service,
       apiName: this.modelsApi.name,
-      identifier: 'applicationinsights',
-      apiManagementLoggerId: logger.id,
+      identifier: 'azuremonitor',
+      apiManagementLoggerId: `${this.apiManagement.id}/loggers/azuremonitor`,
       alwaysLogErrors: true,
       logClientIp: true,
       samplingPercentage: 100,
@@ -184,6 +187,52 @@ export class Api extends Construct {
       httpCorrelationProtocol: 'W3C',
     });
 
+    this.dnsRecords = this.privateDns(props, rg);
+
     monitoring.sendDiagnostics(this, 'diagnostics', this.apiManagement.id);
   }
+
+  /**
+   * In internal mode API Management publishes no DNS for its host names; they must resolve to its
+   * private address inside the VNet (and, through the hybrid resolver, on-premises). A private
+   * `azure-api.net` zone linked to the VNet holds the gateway, portal, developer portal,
+   * management and Git (scm) names:
+   * https://learn.microsoft.com/azure/api-management/api-management-using-with-internal-vnet#dns-configuration
+   * The zone answers for every `azure-api.net` name in this VNet, so other API Management
+   * instances reached from it need records here as well.
+   */
+  private privateDns(props: ApiProps, rg: string): Record<string, PrivateDnsARecord> {
+    const zone = new PrivateDnsZone(this, 'dns-zone', { name: APIM_DNS_ZONE, resourceGroupName: rg });
+    const link = new PrivateDnsZoneVirtualNetworkLink(this, 'dns-zone-link', {
+      name: props.names.azure('pdnslink', 'apim'),
+      resourceGroupName: rg,
+      privateDnsZoneName: zone.name,
+      virtualNetworkId: props.network.virtualNetwork.id,
+      registrationEnabled: false,
+    });
+    const address = Fn.element(this.apiManagement.privateIpAddresses, 0) as string;
+    const records: Record<string, PrivateDnsARecord> = {};
+    for (const host of apimHostNames(props.names.apiManagement)) {
+      records[host] = new PrivateDnsARecord(this, `dns-${host.replace(/\./g, '-')}`, {
+        name: host,
+        zoneName: zone.name,
+        resourceGroupName: rg,
+        ttl: 300,
+        records: [address],
+        dependsOn: [link],
+      });
+    }
+    return records;
+  }
+}
+
+/** The private DNS zone of API Management's default host names. */
+export const APIM_DNS_ZONE = 'azure-api.net';
+
+/**
+ * The record names (relative to `azure-api.net`) of an API Management service's default host
+ * names: gateway, legacy portal, developer portal, management API and Git.
+ */
+export function apimHostNames(serviceName: string): string[] {
+  return ['', '.portal', '.developer', '.management', '.scm'].map((suffix) => `${serviceName}${suffix}`);
 }

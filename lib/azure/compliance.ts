@@ -338,6 +338,12 @@ export const RULES: readonly ComplianceRule[] = [
   rule('AZ-APIM-05', 'azurerm_api_management_api_policy', 'Every API policy limits the request rate.', (r) =>
     /<rate-limit(-by-key)? /.test(String(r.xml_content)),
   ),
+  rule(
+    'AZ-APIM-06',
+    'azurerm_api_management_logger',
+    'No logger authenticates with an Application Insights key or connection string (local auth is off).',
+    (r) => block(r, 'application_insights') === undefined,
+  ),
   // ---- Network and monitoring -----------------------------------------------------------------
   rule(
     'AZ-NSG-01',

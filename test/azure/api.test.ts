@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { modelsApiPolicy, parseApimSku } from '../../lib/azure/api';
+import { APIM_DNS_ZONE, modelsApiPolicy, parseApimSku } from '../../lib/azure/api';
+import { PlatformNames } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure } from '../util';
 
 describe('Api', () => {
@@ -47,10 +48,44 @@ describe('Api', () => {
     expect(policy).not.toContain('validate-azure-ad-token');
   });
 
-  it('logs the API to Application Insights', () => {
+  it('logs every request to the workspace through the built-in Azure Monitor logger, not a connection string', () => {
+    const apimAddress = Object.keys(resourcesOf(json, 'azurerm_api_management'))[0];
     expect(Object.values(resourcesOf(json, 'azurerm_api_management_api_diagnostic'))).toEqual([
-      expect.objectContaining({ identifier: 'applicationinsights', always_log_errors: true }),
+      expect.objectContaining({
+        identifier: 'azuremonitor',
+        api_management_logger_id: `\${azurerm_api_management.${apimAddress}.id}/loggers/azuremonitor`,
+        sampling_percentage: 100,
+        always_log_errors: true,
+      }),
     ]);
+    expect(resourcesOf(json, 'azurerm_api_management_logger')).toEqual({});
+  });
+
+  it('resolves the gateway host names to its private address inside the VNet', () => {
+    for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
+      // GIVEN an internal-mode API Management WHEN synthesized
+      const synthesized = synthAzure(env).json;
+      const apimAddress = Object.keys(resourcesOf(synthesized, 'azurerm_api_management'))[0];
+      const service = new PlatformNames(env).apiManagement;
+      // THEN a private azure-api.net zone is linked to the VNet
+      const zone = Object.entries(resourcesOf(synthesized, 'azurerm_private_dns_zone')).find(
+        ([, z]) => z.name === APIM_DNS_ZONE,
+      );
+      expect(zone).toBeDefined();
+      expect(Object.values(resourcesOf(synthesized, 'azurerm_private_dns_zone_virtual_network_link'))).toContainEqual(
+        expect.objectContaining({ private_dns_zone_name: `\${azurerm_private_dns_zone.${zone?.[0]}.name}` }),
+      );
+      // AND the gateway, portal, developer portal, management and scm names point at the private address
+      const records = Object.values(resourcesOf(synthesized, 'azurerm_private_dns_a_record')).filter(
+        (r) => r.zone_name === `\${azurerm_private_dns_zone.${zone?.[0]}.name}`,
+      );
+      expect(records.map((r) => r.name).sort()).toEqual(
+        [service, `${service}.developer`, `${service}.management`, `${service}.portal`, `${service}.scm`].sort(),
+      );
+      for (const r of records) {
+        expect(r.records).toEqual([`\${element(azurerm_api_management.${apimAddress}.private_ip_addresses, 0)}`]);
+      }
+    }
   });
 
   it('injects API Management only after its subnet has its NSG and NAT, and applies the policy after its backend', () => {

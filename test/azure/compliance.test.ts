@@ -18,7 +18,7 @@ const production = synthesized.get('az-production') as TerraformJson;
  * storage, the data lake, which every storage rule applies to without exemption.
  */
 function sample(type: string): TfResource {
-  const all = Object.values(production.resource?.[type] ?? {});
+  const all = [...Object.values(production.resource?.[type] ?? {}), ...(EXTRA[type] ? [EXTRA[type]] : [])];
   const first = type === 'azurerm_storage_account' ? all.find((r) => r.is_hns_enabled === true) : all[0];
   if (!first) throw new Error(`production synthesizes no ${type}`);
   return first;
@@ -35,6 +35,11 @@ const prod = { production: true };
 
 // biome-ignore lint/suspicious/noExplicitAny: test drafts edit arbitrary Terraform JSON blocks.
 type Draft = Record<string, any>;
+
+/** Resources production does not synthesize, as a rule would see them. */
+const EXTRA: Record<string, TfResource> = {
+  azurerm_api_management_logger: { name: 'logger', api_management_name: 'apim', resource_group_name: 'rg' },
+};
 
 /** One bad resource per rule: each must fail its rule. */
 const BAD: Record<string, () => TfResource> = {
@@ -109,6 +114,8 @@ const BAD: Record<string, () => TfResource> = {
       'azurerm_api_management_api_policy',
       (r) => (r.xml_content = '<policies><inbound><base /></inbound></policies>'),
     ),
+  'AZ-APIM-06': () =>
+    broken('azurerm_api_management_logger', (r) => (r.application_insights = { connection_string: '${x}' })),
   'AZ-NSG-01': () =>
     broken('azurerm_network_security_rule', (r) => {
       r.direction = 'Inbound';
