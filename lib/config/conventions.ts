@@ -87,7 +87,7 @@ export function parameterRoot(environmentName: string): string {
 
 /**
  * Where a model's release state lives: SSM parameters on AWS, and a JSON document with the same
- * fields in the serving container on Azure. `image` is `<repository>@sha256:...` or `none`;
+ * fields in the serving container on Azure. `image` is `<tag>@sha256:<digest>` or `none`;
  * `weight` is the percent of live traffic the green slot takes (blue takes the rest).
  */
 export function releaseParameterName(environmentName: string, model: string, field: ReleaseField): string {
