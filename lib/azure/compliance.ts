@@ -172,8 +172,10 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-NP-01',
     POOL,
-    'GPU nodes are tainted so only GPU workloads land on them.',
-    (r) => Array.isArray(r.node_taints) && r.node_taints.includes('nvidia.com/gpu=present:NoSchedule'),
+    'GPU nodes (N-series sizes) are tainted so only GPU workloads land on them.',
+    (r) =>
+      !String(r.vm_size).startsWith('Standard_N') ||
+      (Array.isArray(r.node_taints) && r.node_taints.includes('nvidia.com/gpu=present:NoSchedule')),
   ),
   rule(
     'AZ-NP-02',
@@ -344,6 +346,34 @@ export const RULES: readonly ComplianceRule[] = [
     'No logger authenticates with an Application Insights key or connection string (local auth is off).',
     (r) => block(r, 'application_insights') === undefined,
   ),
+  // ---- App Configuration (feature flags) ------------------------------------------------------
+  rule(
+    'AZ-APPCS-01',
+    'azurerm_app_configuration',
+    'Flags are read with Entra ID only (no access keys) through the private endpoint.',
+    (r) => r.local_auth_enabled === false && r.public_network_access === 'Disabled',
+  ),
+  rule(
+    'AZ-APPCS-02',
+    'azurerm_app_configuration',
+    'Production stores are purge-protected and survive a destroy.',
+    (r, c) => !c.production || (r.purge_protection_enabled === true && preventsDestroy(r)),
+  ),
+  rule(
+    'AZ-FLUX-01',
+    'azurerm_kubernetes_flux_configuration',
+    'Flux reads its source with a managed identity and prunes what the source no longer holds.',
+    (r) => {
+      const blob = block(r, 'blob_storage');
+      const identity = block(blob, 'managed_identity');
+      return (
+        typeof identity?.client_id === 'string' &&
+        blob?.account_key === undefined &&
+        blob?.sas_token === undefined &&
+        blocks(r, 'kustomizations').every((k) => k.garbage_collection_enabled === true)
+      );
+    },
+  ),
   // ---- Network and monitoring -----------------------------------------------------------------
   rule(
     'AZ-NSG-01',
@@ -425,7 +455,7 @@ export const STACK_RULES: readonly StackRule[] = [
     rationale: 'Key vaults, storage, registries, clusters, API Management and ML workspaces send logs.',
     check: (json) => {
       const logged = referenced(json, 'azurerm_monitor_diagnostic_setting', 'target_resource_id');
-      return [KV, ST, CR, AKS, APIM, MLW]
+      return [KV, ST, CR, AKS, APIM, MLW, 'azurerm_app_configuration']
         .flatMap((type) => addresses(json, type))
         .filter((address) => !logged.has(address))
         .map((address) => `${address} has no diagnostic setting`);
@@ -433,14 +463,14 @@ export const STACK_RULES: readonly StackRule[] = [
   },
   {
     id: 'AZ-STACK-03',
-    rationale: 'Key vaults, storage, registries and ML workspaces have a private endpoint.',
+    rationale: 'Key vaults, storage, registries, ML workspaces and App Configuration have a private endpoint.',
     check: (json) => {
       const linked = new Set(
         Object.values(json.resource?.azurerm_private_endpoint ?? {}).flatMap((r) =>
           references(r.private_service_connection),
         ),
       );
-      return [KV, ST, CR, MLW]
+      return [KV, ST, CR, MLW, 'azurerm_app_configuration']
         .flatMap((type) => addresses(json, type))
         .filter((address) => !linked.has(address))
         .map((address) => `${address} has no private endpoint`);

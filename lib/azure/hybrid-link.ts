@@ -18,12 +18,9 @@ import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { type ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import type { AzureEnvironment, HybridConfig, PlatformNames } from '../config';
+import { type AzureEnvironment, DEFAULT_CLOUD_ASN, type HybridConfig, type PlatformNames } from '../config';
 import { HybridArc } from './hybrid-arc';
 import { HybridDns } from './hybrid-dns';
-
-/** Azure's default BGP ASN for its gateways, used when `hybrid.cloudAsn` is not set. */
-export const AZURE_GATEWAY_ASN = 65515;
 
 /**
  * Zone-redundant VPN gateway SKU: up to 1.25 Gbps and 30 site-to-site tunnels, spread over the
@@ -195,7 +192,7 @@ export class HybridLink extends Construct {
             // tunnels instead of dropping them (https://learn.microsoft.com/azure/vpn-gateway/active-active-portal).
             activeActive: true,
             enableBgp: true,
-            bgpSettings: { asn: hybrid.cloudAsn ?? AZURE_GATEWAY_ASN },
+            bgpSettings: { asn: hybrid.cloudAsn ?? DEFAULT_CLOUD_ASN.azure },
           }
         : { sku: EXPRESS_ROUTE_GATEWAY_SKUS[env.stage] }),
       ipConfiguration: this.publicIps.map((ip, i) => ({

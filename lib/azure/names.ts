@@ -13,3 +13,8 @@ export function mlStorageAccountName(names: PlatformNames, environmentName: stri
   const room = STORAGE_ACCOUNT_MAX - 'stml'.length - names.suffix.length;
   return `stml${env.slice(0, Math.max(0, room))}${names.suffix}`;
 }
+
+/** App Configuration store: `appcs-<p>-<env>-<h>` (5-50 letters, digits and hyphens, globally unique). */
+export function appConfigurationName(names: PlatformNames): string {
+  return `${names.azure('appcs')}-${names.suffix}`;
+}

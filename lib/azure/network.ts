@@ -23,6 +23,7 @@ export const PRIVATE_DNS_ZONES = {
   registry: 'privatelink.azurecr.io',
   mlApi: 'privatelink.api.azureml.ms',
   mlNotebooks: 'privatelink.notebooks.azure.net',
+  appConfiguration: 'privatelink.azconfig.io',
 } as const;
 
 export type PrivateDnsZoneKey = keyof typeof PRIVATE_DNS_ZONES;

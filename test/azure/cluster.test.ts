@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dnsServiceIp } from '../../lib/azure/cluster';
+import { CPU_POOL } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Cluster', () => {
@@ -68,25 +69,6 @@ describe('Cluster', () => {
     });
   });
 
-  it('federates the model-serving identity with the cluster issuer and lets it read the models container', () => {
-    const kubernetesCredentials = Object.values(resourcesOf(json, 'azurerm_federated_identity_credential')).filter(
-      (c) => String(c.subject).startsWith('system:serviceaccount:'),
-    );
-    expect(kubernetesCredentials).toEqual([
-      expect.objectContaining({
-        subject: 'system:serviceaccount:model-serving:model-server',
-        issuer: expect.stringContaining('oidc_issuer_url'),
-        audience: ['api://AzureADTokenExchange'],
-      }),
-    ]);
-    expect(Object.values(resourcesOf(json, 'azurerm_role_assignment'))).toContainEqual(
-      expect.objectContaining({
-        role_definition_name: 'Storage Blob Data Reader',
-        scope: expect.stringMatching(/\/blobServices\/default\/containers\/models$/),
-      }),
-    );
-  });
-
   it('creates the cluster and GPU pools only after their subnets are associated with NAT and the NSG', () => {
     // GIVEN every Azure environment WHEN synthesized THEN AKS waits for the associations it checks
     for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
@@ -101,7 +83,8 @@ describe('Cluster', () => {
         `azurerm_subnet_network_security_group_association.${byPrefix(nsg, `network_${role}-nsg-association`)[0]}`;
       expect(aks?.depends_on).toEqual(expect.arrayContaining([natOf('system'), nsgOf('system')]));
       for (const pool of Object.values(resourcesOf(synthesized, 'azurerm_kubernetes_cluster_node_pool'))) {
-        expect(pool.depends_on).toEqual(expect.arrayContaining([natOf('gpu'), nsgOf('gpu')]));
+        const role = pool.name === CPU_POOL ? 'system' : 'gpu';
+        expect(pool.depends_on).toEqual(expect.arrayContaining([natOf(role), nsgOf(role)]));
       }
     }
   });

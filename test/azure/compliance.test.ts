@@ -19,7 +19,12 @@ const production = synthesized.get('az-production') as TerraformJson;
  */
 function sample(type: string): TfResource {
   const all = [...Object.values(production.resource?.[type] ?? {}), ...(EXTRA[type] ? [EXTRA[type]] : [])];
-  const first = type === 'azurerm_storage_account' ? all.find((r) => r.is_hns_enabled === true) : all[0];
+  const first =
+    type === 'azurerm_storage_account'
+      ? all.find((r) => r.is_hns_enabled === true)
+      : type === 'azurerm_kubernetes_cluster_node_pool'
+        ? all.find((r) => String(r.vm_size).startsWith('Standard_N'))
+        : all[0];
   if (!first) throw new Error(`production synthesizes no ${type}`);
   return first;
 }
@@ -115,7 +120,14 @@ const BAD: Record<string, () => TfResource> = {
       (r) => (r.xml_content = '<policies><inbound><base /></inbound></policies>'),
     ),
   'AZ-APIM-06': () =>
-    broken('azurerm_api_management_logger', (r) => (r.application_insights = { connection_string: '${x}' })),
+    broken(
+      'azurerm_api_management_logger',
+      (r) => (r.application_insights = { connection_string: 'InstrumentationKey=0' }),
+    ),
+  'AZ-APPCS-01': () => broken('azurerm_app_configuration', (r) => (r.local_auth_enabled = true)),
+  'AZ-APPCS-02': () => broken('azurerm_app_configuration', (r) => (r.purge_protection_enabled = false)),
+  'AZ-FLUX-01': () =>
+    broken('azurerm_kubernetes_flux_configuration', (r) => (r.kustomizations[0].garbage_collection_enabled = false)),
   'AZ-NSG-01': () =>
     broken('azurerm_network_security_rule', (r) => {
       r.direction = 'Inbound';

@@ -11,9 +11,18 @@ import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ACCELERATOR_LABEL, ARC_ONBOARDING_ROLE, GPU_TAINT, POOL_LABEL } from '../../lib/azure/hybrid-arc';
+import { GPU_NODE_TAINT } from '../../lib/azure/gpu-pool';
+import { ARC_ONBOARDING_ROLE, ON_PREM_POOL } from '../../lib/azure/hybrid-arc';
 import { HybridLink } from '../../lib/azure/hybrid-link';
-import { type AzureEnvironment, type HybridConfig, PlatformNames, validateEnvironment } from '../../lib/config';
+import {
+  type AzureEnvironment,
+  DEFAULT_CLOUD_ASN,
+  GPU_TAINT,
+  type HybridConfig,
+  PlatformNames,
+  POOL_LABEL,
+  validateEnvironment,
+} from '../../lib/config';
 import { fixtures, resourcesOf, type TerraformJson, vary } from '../util';
 
 /** Principal ids of the deploy and plan identities the stack passes in. */
@@ -167,7 +176,7 @@ describe('HybridLink over VPN', () => {
       generation: 'Generation2',
       active_active: true,
       enable_bgp: true,
-      bgp_settings: { asn: 65515 },
+      bgp_settings: { asn: DEFAULT_CLOUD_ASN.azure },
     });
     // AND it has two IP configurations in GatewaySubnet, each on its own zonal Standard public IP
     const configs = gateway.ip_configuration as Array<Record<string, string>>;
@@ -554,9 +563,10 @@ describe('HybridLink Azure Arc landing zone', () => {
   it('labels and taints on-premises GPU nodes like the cloud GPU pools', () => {
     // GIVEN the label and taint contract of GPU nodes
     // THEN on-premises nodes use the same keys and taint as the AKS GPU pools
-    expect(GPU_TAINT).toBe('nvidia.com/gpu=present:NoSchedule');
+    expect(GPU_NODE_TAINT).toBe(`${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`);
+    expect(GPU_NODE_TAINT).toBe('nvidia.com/gpu=present:NoSchedule');
     expect(POOL_LABEL).toBe('mlops.platform/pool');
-    expect(ACCELERATOR_LABEL).toBe('mlops.platform/accelerator');
+    expect(ON_PREM_POOL).toBe('onprem');
   });
 });
 

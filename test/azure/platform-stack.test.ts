@@ -98,7 +98,7 @@ describe('PlatformStack', () => {
     expect(stack.modelsContainer.nameInput).toBe('models');
     expect(stack.containerRegistry.nameInput).toBe(stack.names.containerRegistry);
     expect(stack.apiManagement.nameInput).toBe(stack.names.apiManagement);
-    expect(stack.gpuPools.map((p) => p.config.name)).toEqual(['infer', 'train']);
+    expect(stack.gpuPools.map((p) => p.nodePool.nameInput)).toEqual(['infer', 'train']);
   });
 
   it('tags every taggable resource with the platform tags', () => {

@@ -45,7 +45,8 @@ describe('Storage', () => {
       d.serving = undefined;
     });
     const names = Object.values(resourcesOf(synthAzure(zones).json, 'azurerm_storage_container')).map((c) => c.name);
-    expect(names.sort()).toEqual(['artifacts', 'models']);
+    // and the serving container Flux reconciles
+    expect(names.sort()).toEqual(['artifacts', 'models', 'serving']);
   });
 
   it('keeps deleted data for noncurrentVersionDays and tiers by the configured lifecycle', () => {
