@@ -6,12 +6,13 @@
  *   npx tsx bin/serving.ts render --environment az-staging --release release.json --out dist/serving \
  *     --serving-client-id <id> --app-configuration-endpoint https://... --cluster-id /subscriptions/... \
  *     --events-endpoint https://... --load-balancer-address 10.40.63.254 --gateway-cidr 10.40.192.32/27
+ *   npx tsx bin/serving.ts rollout --environment az-staging --model churn    traffic steps, one a line
  *   npx tsx bin/serving.ts init --environment az-staging --agent-image <repo>@sha256:... > release.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { initialRelease, parseRelease, renderServing } from '../lib/azure/release';
+import { initialRelease, parseRelease, renderServing, rolloutSteps } from '../lib/azure/release';
 import { isAzureEnvironment } from '../lib/config';
 import { checkedConfiguration } from './configuration';
 
@@ -28,6 +29,7 @@ const { positionals, values } = parseArgs({
     'events-endpoint': { type: 'string' },
     'load-balancer-address': { type: 'string' },
     'gateway-cidr': { type: 'string' },
+    model: { type: 'string' },
   },
 });
 
@@ -59,6 +61,15 @@ if (positionals[0] === 'init') {
     writeFileSync(join(out, path), text);
   }
   process.stdout.write(`${Object.keys(files).length} files written to ${out}\n`);
+} else if (positionals[0] === 'rollout') {
+  // The traffic steps of a model's rollout policy: "<percent on the new version> <bake minutes>".
+  const model = env.serving?.models.find((m) => m.name === required('model'));
+  if (!model) throw new Error(`${values.model} is not a model of ${env.name}`);
+  process.stdout.write(
+    `${rolloutSteps(model.rollout)
+      .map((s) => `${s.weightPercent} ${s.bakeMinutes}`)
+      .join('\n')}\n`,
+  );
 } else {
   throw new Error('usage: bin/serving.ts init|render --environment <name> ...');
 }

@@ -16,6 +16,7 @@ import {
   PlatformNames,
   type Stage,
 } from '../config';
+import { inferenceIngressIp, planSubnets } from './network';
 
 /** GitHub's OIDC token issuer: https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect */
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -50,8 +51,8 @@ export interface DeliveryIdentityProps {
  *   production token exists only after the protected environment's reviewers approved the job.
  *   Roles on the resource group: Contributor (control plane), Role Based Access Control
  *   Administrator (Terraform creates the platform's role assignments), Storage Blob Data
- *   Contributor (model blob copy with `--auth-mode login`), Azure Kubernetes Service RBAC Writer
- *   (rollouts through `az aks command invoke` on the private cluster).
+ *   Contributor (release state and manifests in the serving container, model artifacts). Releases
+ *   never touch the cluster API: Flux applies what the workflow writes.
  * - `Plan`: a read-only identity for `terraform plan` on pull requests
  *   (`repo:<owner>/<name>:pull_request`), Reader on the resource group. Pull requests from forks
  *   get no OIDC token, so only branches of the repository can use it.
@@ -94,7 +95,6 @@ export class DeliveryIdentity extends Construct {
       'Contributor',
       'Role Based Access Control Administrator',
       'Storage Blob Data Contributor',
-      'Azure Kubernetes Service RBAC Writer',
     ];
     for (const role of deployRoles) {
       const administrator = role === 'Role Based Access Control Administrator';
@@ -342,6 +342,7 @@ export class GithubDeliveryStack extends TerraformStack {
     ] as const) {
       const env = this.environments[stage];
       const names = new PlatformNames(target);
+      const plan = planSubnets(target.network.cidr);
       const values: Record<string, string> = {
         AZURE_CLIENT_ID: clientIds[stage],
         AZURE_TENANT_ID: target.target.tenantId,
@@ -351,6 +352,10 @@ export class GithubDeliveryStack extends TerraformStack {
         AZURE_CONTAINER_REGISTRY: names.containerRegistry,
         AZURE_STORAGE_ACCOUNT: names.storageAccount,
         AZURE_AKS_CLUSTER: names.aksCluster,
+        AZURE_API_MANAGEMENT: names.apiManagement,
+        // The serving renderer's network values (model-promote.yml), from the deterministic plan.
+        SERVING_LOAD_BALANCER_ADDRESS: inferenceIngressIp(plan.system),
+        APIM_SUBNET_CIDR: plan.apim,
       };
       if (stage === 'production') {
         // Promotion copies from staging: the production job reads the source names here because

@@ -7,11 +7,13 @@
 import { stringify } from 'yaml';
 import {
   type AzureEnvironment,
+  type CanaryStep,
   CPU_POOL,
   DATA_ZONES,
   NO_IMAGE,
   PlatformNames,
   POOL_LABEL,
+  type RolloutPolicy,
   SLOTS,
   type Slot,
 } from '../config';
@@ -164,4 +166,14 @@ export function renderServing(
   }
   files['release.json'] = `${JSON.stringify(release, null, 2)}\n`;
   return files;
+}
+
+/**
+ * The traffic steps of a rollout: a canary's steps and then all traffic (baked as long as its last
+ * step), or blue/green's one move to all traffic with its bake.
+ */
+export function rolloutSteps(policy: RolloutPolicy): CanaryStep[] {
+  if (policy.strategy === 'blue-green') return [{ weightPercent: 100, bakeMinutes: policy.bakeMinutes }];
+  const last = policy.steps[policy.steps.length - 1]?.bakeMinutes ?? 0;
+  return [...policy.steps, { weightPercent: 100, bakeMinutes: last }];
 }

@@ -234,7 +234,6 @@ describe('DeliveryIdentity', () => {
         .map((a) => a.role_definition_name)
         .sort();
     expect(byPrincipal(identityKey(json, 'deploy'))).toEqual([
-      'Azure Kubernetes Service RBAC Writer',
       'Contributor',
       'Role Based Access Control Administrator',
       'Storage Blob Data Contributor',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { initialRelease, liveSlot, parseRelease, renderServing } from '../../lib/azure/release';
+import { initialRelease, liveSlot, parseRelease, renderServing, rolloutSteps } from '../../lib/azure/release';
 import { NO_IMAGE } from '../../lib/config';
 import { fixtures } from '../util';
 
@@ -79,5 +79,15 @@ describe('release state and rendered manifests', () => {
     expect(() => parseRelease(JSON.stringify(bad), env)).toThrow(
       /blue-image is '1.0.0'[\s\S]*green-weight is 150[\s\S]*ghost/,
     );
+  });
+
+  it('steps a canary through its weights to all traffic, and moves blue/green at once', () => {
+    expect(rolloutSteps({ strategy: 'canary', steps: [{ weightPercent: 25, bakeMinutes: 5 }] })).toEqual([
+      { weightPercent: 25, bakeMinutes: 5 },
+      { weightPercent: 100, bakeMinutes: 5 },
+    ]);
+    expect(rolloutSteps({ strategy: 'blue-green', bakeMinutes: 10 })).toEqual([
+      { weightPercent: 100, bakeMinutes: 10 },
+    ]);
   });
 });
