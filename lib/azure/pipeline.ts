@@ -91,11 +91,7 @@ export class DeliveryIdentity extends Construct {
       audience: [AZURE_TOKEN_AUDIENCE],
       subject: githubEnvironmentSubject(repository, env.stage),
     });
-    const deployRoles = [
-      'Contributor',
-      'Role Based Access Control Administrator',
-      'Storage Blob Data Contributor',
-    ];
+    const deployRoles = ['Contributor', 'Role Based Access Control Administrator', 'Storage Blob Data Contributor'];
     for (const role of deployRoles) {
       const administrator = role === 'Role Based Access Control Administrator';
       new RoleAssignment(this, `deploy-${slug(role)}`, {
