@@ -11,6 +11,9 @@ import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, Terrafor
 import { Construct } from 'constructs';
 import {
   type AzureEnvironment,
+  ConfigError,
+  type ConfigProblem,
+  environmentFile,
   isAzureEnvironment,
   type PlatformEnvironment,
   PlatformNames,
@@ -266,29 +269,9 @@ export class GithubDeliveryStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GithubDeliveryStackProps) {
     const staging = props.staging.environment;
     const production = props.production.environment;
-    if (staging.stage !== 'staging') {
-      throw new Error(
-        `environments/${staging.name}.ts: stage is '${staging.stage}', the staging target must be 'staging'`,
-      );
-    }
-    if (production.stage !== 'production') {
-      throw new Error(
-        `environments/${production.name}.ts: stage is '${production.stage}', the production target must be 'production'`,
-      );
-    }
-    if (staging.delivery.repository !== production.delivery.repository) {
-      throw new Error(
-        `environments/${production.name}.ts: delivery.repository is '${production.delivery.repository}', ` +
-          `must equal ${staging.name}'s '${staging.delivery.repository}' (one repository delivers both)`,
-      );
-    }
+    const problems = validateGithubDelivery(staging, production);
+    if (problems.length > 0) throw new ConfigError(problems);
     const approvers = production.delivery.approvers;
-    if (approvers.length === 0 || approvers.length > MAX_REQUIRED_REVIEWERS) {
-      throw new Error(
-        `environments/${production.name}.ts: delivery.approvers has ${approvers.length} entries, ` +
-          `GitHub needs 1-${MAX_REQUIRED_REVIEWERS} required reviewers on the production environment`,
-      );
-    }
     const repository = parseRepository(production);
     super(scope, id);
 
@@ -405,6 +388,48 @@ export class GithubDeliveryStack extends TerraformStack {
       nullable: false,
     }).stringValue;
   }
+}
+
+/**
+ * The rules the two environments of the GitHub delivery stack must meet, as configuration
+ * problems (file, field, value, fix): checked before the stack is built, like every environment.
+ */
+export function validateGithubDelivery(staging: AzureEnvironment, production: AzureEnvironment): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const error = (env: AzureEnvironment, path: string, value: unknown, problem: string, fix: string) =>
+    problems.push({ severity: 'error', file: environmentFile(env), path, value, problem, fix });
+  if (staging.stage !== 'staging') {
+    error(staging, 'stage', staging.stage, "the staging target must be 'staging'", 'pass a staging environment');
+  }
+  if (production.stage !== 'production') {
+    error(
+      production,
+      'stage',
+      production.stage,
+      "the production target must be 'production'",
+      'pass a production environment',
+    );
+  }
+  if (staging.delivery.repository !== production.delivery.repository) {
+    error(
+      production,
+      'delivery.repository',
+      production.delivery.repository,
+      `must equal ${staging.name}'s '${staging.delivery.repository}' (one repository delivers both)`,
+      'use the same repository in both files',
+    );
+  }
+  const approvers = production.delivery.approvers;
+  if (approvers.length === 0 || approvers.length > MAX_REQUIRED_REVIEWERS) {
+    error(
+      production,
+      'delivery.approvers',
+      approvers,
+      `has ${approvers.length} entries, GitHub needs 1-${MAX_REQUIRED_REVIEWERS} required reviewers on the production environment`,
+      `name between 1 and ${MAX_REQUIRED_REVIEWERS} GitHub users`,
+    );
+  }
+  return problems;
 }
 
 /**
