@@ -175,38 +175,82 @@ describe('model-promote.yml', () => {
   const wf = workflows['model-promote.yml'] as Workflow;
   const staging = wf.jobs.staging as Job;
   const production = wf.jobs.production as Job;
+  const release = readFileSync(join(DIR, 'scripts', 'release.sh'), 'utf8');
+  const text = readFileSync(join(DIR, 'model-promote.yml'), 'utf8');
 
   it('is started by hand with the model version', () => {
     const dispatch = wf.on.workflow_dispatch as { inputs: Record<string, { required: boolean }> };
-    expect(Object.keys(dispatch.inputs)).toEqual(['model', 'version', 'artifact-path', 'health-path']);
+    expect(Object.keys(dispatch.inputs)).toEqual(['model', 'version', 'artifact-path']);
     expect(dispatch.inputs.version?.required).toBe(true);
     expect(dispatch.inputs['artifact-path']?.required).toBe(true);
   });
 
-  it('rolls out in the namespace the cluster federates for model servers', () => {
-    // lib/azure/cluster.ts: MODEL_SERVING_NAMESPACE
-    expect(wf.env?.NAMESPACE).toBe('model-serving');
+  it('never uses run command, which the clusters have disabled', () => {
+    const code = (t: string) =>
+      t
+        .split('\n')
+        .filter((line) => !line.trim().startsWith('#'))
+        .join('\n');
+    expect(code(text)).not.toContain('aks command invoke');
+    expect(code(release)).not.toContain('aks command invoke');
   });
 
-  it('deploys and smoke-tests staging first', () => {
+  it('releases on staging first: validate, digest, release (idle slot, Flux, preview smoke, traffic)', () => {
     expect(staging.environment).toBe('staging');
     expect(staging.steps[0]?.name).toBe('validate inputs');
-    expect(runs(staging)).toContain('rollout status');
-    expect(runs(staging)).toContain('/proxy$HEALTH_PATH');
-  });
-
-  it('promotes in the protected production environment after staging: import, copy, deploy', () => {
-    expect(production.environment).toBe('production');
-    expect(needsOf(production)).toEqual(['staging']);
-    const script = runs(production);
-    const order = ['az acr import', 'az storage blob copy start --auth-mode login', 'set image', 'proxy$HEALTH_PATH'];
-    const positions = order.map((text) => script.indexOf(text));
+    const script = runs(staging);
+    const order = ['az acr repository show', 'bash .github/workflows/scripts/release.sh'];
+    const positions = order.map((t) => script.indexOf(t));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
   });
 
+  it('release.sh: idle slot, wait for Flux, preview smoke, weighted steps with alerts watched, old slot emptied', () => {
+    const order = [
+      'render_and_sync\n',
+      'preview/invoke',
+      'while read -r percent bake',
+      'set_weight "$previous_weight"',
+      '"none"',
+    ];
+    const positions = order.map((t) =>
+      release.lastIndexOf(t) >= 0 ? release.indexOf(t, release.indexOf('# 1-2')) : -1,
+    );
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    expect(release).toContain('--delete-destination true');
+    expect(release).toContain('complianceState');
+    expect(release).toContain('bin/serving.ts rollout');
+    expect(release).toContain('set -euo pipefail');
+  });
+
+  it('waits for the approval of the protected production environment before anything reaches production', () => {
+    expect(production.environment).toBe('production');
+    expect(needsOf(production)).toEqual(['staging']);
+    const script = runs(production);
+    const order = ['az acr import', 'az storage blob upload', 'bash .github/workflows/scripts/release.sh'];
+    const positions = order.map((t) => script.indexOf(t));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    // by digest, never overwriting a tag
+    expect(script).toContain('--source "models/$MODEL@$DIGEST"');
+    expect(script).not.toContain('--force');
+    // no blob copy between two private accounts
+    expect(script).not.toContain('blob copy');
+  });
+
+  it('documents rollback as one command with the previous version', () => {
+    expect(text).toMatch(/gh workflow run model-promote\.yml -f model=\S+ -f version=\S+/);
+  });
+
   it('reads the promotion source from the production environment variables', () => {
     expect(production.env?.SOURCE_REGISTRY).toBe(`${expr('vars.SOURCE_CONTAINER_REGISTRY')}`);
-    expect(production.env?.SOURCE_ACCOUNT).toBe(`${expr('vars.SOURCE_STORAGE_ACCOUNT')}`);
+  });
+
+  it('passes inputs to scripts only as quoted environment variables', () => {
+    expect(text).not.toMatch(/run:[^\n]*\$\{\{\s*inputs/);
+    for (const script of [runs(staging), runs(production), release]) {
+      expect(script).not.toMatch(/(?<!")\$(MODEL|VERSION|ARTIFACT_PATH|DIGEST)\b(?![^"\n]*")/);
+    }
   });
 });

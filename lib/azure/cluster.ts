@@ -1,18 +1,11 @@
 import type { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
-import { FederatedIdentityCredential } from '@cdktf/provider-azurerm/lib/federated-identity-credential';
 import { KubernetesCluster } from '@cdktf/provider-azurerm/lib/kubernetes-cluster';
-import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
-import type { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
-import { type AzureEnvironment, formatIpv4, type PlatformNames, parseCidr } from '../config';
+import { formatIpv4, type PlatformNames, POOL_LABEL, parseCidr, SYSTEM_POOL, type SystemPoolConfig } from '../config';
 import type { Monitoring } from './monitoring';
-import { type Network, zoneList } from './network';
-
-/** Namespace and service account of the model servers that get the workload identity. */
-export const MODEL_SERVING_NAMESPACE = 'model-serving';
-export const MODEL_SERVING_SERVICE_ACCOUNT = 'model-server';
+import { isDefined, type Network } from './network';
 
 /** The AKS control plane logs sent to Log Analytics (kube-audit-admin leaves out read-only calls). */
 export const AKS_LOG_CATEGORIES: readonly string[] = [
@@ -32,25 +25,49 @@ export function dnsServiceIp(serviceCidr: string): string {
 }
 
 export interface ClusterProps {
-  readonly environment: AzureEnvironment;
   readonly names: PlatformNames;
-  readonly resourceGroup: ResourceGroup;
+  /** Cluster name and DNS prefix (`PlatformNames.aksCluster`). */
+  readonly name: string;
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** Resource group AKS creates for the nodes and load balancers. */
+  readonly nodeResourceGroupName: string;
+  /** Entra ID tenant of the cluster's Azure RBAC. */
+  readonly tenantId: string;
+  /** Kubernetes minor version, for example `1.33`. */
+  readonly kubernetesVersion: string;
+  /** `Standard` (uptime SLA) in production, `Free` elsewhere. */
+  readonly skuTier: 'Free' | 'Standard';
+  /**
+   * CIDRs allowed to reach a public API server; empty keeps the API server private.
+   * @default - private API server
+   */
+  readonly apiAllowedCidrs?: readonly string[];
+  readonly serviceCidr: string;
+  /** Pod CIDR of Azure CNI Overlay. */
+  readonly podCidr: string;
+  /** The system pool's VM size and bounds. */
+  readonly systemPool: SystemPoolConfig;
+  /** Zones of the system pool (none where the location has no zones). */
+  readonly zones: readonly string[];
+  /**
+   * No NAT gateway: outbound type `none` and bootstrap images from the registry's MCR cache.
+   */
+  readonly networkIsolated: boolean;
   readonly network: Network;
   readonly monitoring: Monitoring;
-  readonly registry: ContainerRegistry;
-  /** The data lake account; the model servers' identity reads its `models` container. */
-  readonly storageAccount: StorageAccount;
+  readonly registry: Pick<ContainerRegistry, 'id'>;
 }
 
 /**
- * The AKS cluster: private API server (or a public one limited to `kubernetes.apiAllowedCidrs`),
- * Entra ID authentication with Azure RBAC and no local accounts, Azure CNI Overlay with Cilium
- * network policy, OIDC issuer and workload identity, the Key Vault CSI driver with rotation,
- * Container Insights and Azure Policy, automatic patch and node-image upgrades, and a system pool
- * across zones that runs critical add-ons only.
+ * The AKS cluster: private API server (or a public one limited to `apiAllowedCidrs`), Entra ID
+ * authentication with Azure RBAC and no local accounts, Azure CNI Overlay with Cilium network
+ * policy, OIDC issuer and workload identity, the Key Vault CSI driver with rotation, Container
+ * Insights and Azure Policy, automatic patch and node-image upgrades, and a system pool across
+ * zones that runs critical add-ons only.
  *
- * Egress follows `network.natGateways`: the VNet's NAT gateway, or none at all (a
- * network-isolated cluster that bootstraps from the private registry's MCR cache).
+ * Egress: the VNet's NAT gateway, or none at all (a network-isolated cluster that bootstraps from
+ * the private registry's MCR cache).
  */
 export class Cluster extends Construct {
   public readonly cluster: KubernetesCluster;
@@ -58,18 +75,12 @@ export class Cluster extends Construct {
   public readonly identity: UserAssignedIdentity;
   /** Identity of the kubelets: pulls images from the registry. */
   public readonly kubeletIdentity: UserAssignedIdentity;
-  /** Workload identity of the model servers (`model-serving/model-server`). */
-  public readonly modelServingIdentity: UserAssignedIdentity;
 
   constructor(scope: Construct, id: string, props: ClusterProps) {
     super(scope, id);
-    const { environment: env, names, resourceGroup, network, monitoring, registry } = props;
-    const k8s = env.kubernetes;
-    const location = env.target.location;
-    const rg = resourceGroup.name;
-    const production = env.stage === 'production';
-    const isolated = env.network.natGateways === 0;
-    const allowed = k8s.apiAllowedCidrs ?? [];
+    const { names, network, monitoring, registry, location, resourceGroupName: rg } = props;
+    const allowed = props.apiAllowedCidrs ?? [];
+    const isolated = props.networkIsolated;
 
     this.identity = new UserAssignedIdentity(this, 'identity', {
       name: names.azure('id', 'aks'),
@@ -103,13 +114,13 @@ export class Cluster extends Construct {
     });
 
     this.cluster = new KubernetesCluster(this, 'Resource', {
-      name: names.aksCluster,
+      name: props.name,
       location,
       resourceGroupName: rg,
-      nodeResourceGroup: `${names.resourceGroup}-aks-nodes`,
-      dnsPrefix: names.aksCluster,
-      kubernetesVersion: k8s.version,
-      skuTier: production ? 'Standard' : 'Free',
+      nodeResourceGroup: props.nodeResourceGroupName,
+      dnsPrefix: props.name,
+      kubernetesVersion: props.kubernetesVersion,
+      skuTier: props.skuTier,
       ...(allowed.length > 0
         ? { apiServerAccessProfile: { authorizedIpRanges: [...allowed] } }
         : {
@@ -120,7 +131,7 @@ export class Cluster extends Construct {
           }),
       localAccountDisabled: true,
       roleBasedAccessControlEnabled: true,
-      azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true, tenantId: env.target.tenantId },
+      azureActiveDirectoryRoleBasedAccessControl: { azureRbacEnabled: true, tenantId: props.tenantId },
       oidcIssuerEnabled: true,
       workloadIdentityEnabled: true,
       azurePolicyEnabled: true,
@@ -142,24 +153,25 @@ export class Cluster extends Construct {
         networkPluginMode: 'overlay',
         networkDataPlane: 'cilium',
         networkPolicy: 'cilium',
-        podCidr: k8s.podCidr,
-        serviceCidr: k8s.serviceCidr,
-        dnsServiceIp: dnsServiceIp(k8s.serviceCidr),
+        podCidr: props.podCidr,
+        serviceCidr: props.serviceCidr,
+        dnsServiceIp: dnsServiceIp(props.serviceCidr),
         loadBalancerSku: 'standard',
         outboundType: isolated ? 'none' : 'userAssignedNATGateway',
       },
       ...(isolated ? { bootstrapProfile: { artifactSource: 'Cache', containerRegistryId: registry.id } } : {}),
       defaultNodePool: {
-        name: 'system',
+        name: SYSTEM_POOL,
         temporaryNameForRotation: 'systemtmp',
-        vmSize: k8s.systemPool.machineType,
+        vmSize: props.systemPool.machineType,
         vnetSubnetId: network.systemSubnet.id,
-        zones: zoneList(env),
+        zones: props.zones.length > 0 ? [...props.zones] : undefined,
         autoScalingEnabled: true,
-        minCount: k8s.systemPool.minNodes,
-        maxCount: k8s.systemPool.maxNodes,
-        nodeCount: k8s.systemPool.desiredNodes ?? k8s.systemPool.minNodes,
+        minCount: props.systemPool.minNodes,
+        maxCount: props.systemPool.maxNodes,
+        nodeCount: props.systemPool.desiredNodes ?? props.systemPool.minNodes,
         onlyCriticalAddonsEnabled: true,
+        nodeLabels: { [POOL_LABEL]: SYSTEM_POOL },
         // Needs the EncryptionAtHost feature on the subscription:
         // https://learn.microsoft.com/azure/aks/enable-host-encryption
         hostEncryptionEnabled: true,
@@ -170,29 +182,16 @@ export class Cluster extends Construct {
       },
       // The autoscaler owns the system pool's node count after creation.
       lifecycle: { ignoreChanges: ['default_node_pool[0].node_count'] },
-      dependsOn: [operator, networkContributor, acrPull, ...(network.natGateway ? [network.natGateway] : [])],
+      // The subnet's NAT association, not just the gateway: AKS checks the association at create
+      // (`SubnetNotAssociatedWithNATGateway`), and its NSG association so no node boots unguarded.
+      dependsOn: [
+        operator,
+        networkContributor,
+        acrPull,
+        ...[network.natAssociations.system, network.securityGroupAssociations.system].filter(isDefined),
+      ],
     });
 
     monitoring.sendDiagnostics(this, 'diagnostics', this.cluster.id, AKS_LOG_CATEGORIES);
-
-    this.modelServingIdentity = new UserAssignedIdentity(this, 'model-serving-identity', {
-      name: names.azure('id', 'model-serving'),
-      location,
-      resourceGroupName: rg,
-    });
-    new FederatedIdentityCredential(this, 'model-serving-federation', {
-      name: 'aks-model-serving',
-      resourceGroupName: rg,
-      parentId: this.modelServingIdentity.id,
-      audience: ['api://AzureADTokenExchange'],
-      issuer: this.cluster.oidcIssuerUrl,
-      subject: `system:serviceaccount:${MODEL_SERVING_NAMESPACE}:${MODEL_SERVING_SERVICE_ACCOUNT}`,
-    });
-    new RoleAssignment(this, 'model-serving-models-reader', {
-      scope: `${props.storageAccount.id}/blobServices/default/containers/models`,
-      roleDefinitionName: 'Storage Blob Data Reader',
-      principalId: this.modelServingIdentity.principalId,
-      principalType: 'ServicePrincipal',
-    });
   }
 }

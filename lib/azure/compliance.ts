@@ -15,6 +15,12 @@ export type TfResource = Readonly<Record<string, unknown>>;
 /** What a rule knows besides the resource. */
 export interface RuleContext {
   readonly production: boolean;
+  /**
+   * Addresses (`azurerm_storage_account.<name>`) of the accounts that are a Machine Learning
+   * workspace's default storage, whose built-in datastores need the account key.
+   * @default - none
+   */
+  readonly workspaceStores?: ReadonlySet<string>;
 }
 
 export interface ComplianceRule {
@@ -23,8 +29,8 @@ export interface ComplianceRule {
   readonly resourceType: string;
   /** Why the rule exists, one line. */
   readonly rationale: string;
-  /** True when the resource complies. */
-  check(resource: TfResource, context: RuleContext): boolean;
+  /** True when the resource complies; `address` is `<type>.<name>` in the stack. */
+  check(resource: TfResource, context: RuleContext, address?: string): boolean;
 }
 
 /** A check across the resources of one stack (associations, diagnostics, endpoints). */
@@ -68,7 +74,7 @@ function rule(
   id: string,
   resourceType: string,
   rationale: string,
-  check: (r: TfResource, c: RuleContext) => boolean,
+  check: (r: TfResource, c: RuleContext, address?: string) => boolean,
 ): ComplianceRule {
   return { id, resourceType, rationale, check };
 }
@@ -166,8 +172,10 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-NP-01',
     POOL,
-    'GPU nodes are tainted so only GPU workloads land on them.',
-    (r) => Array.isArray(r.node_taints) && r.node_taints.includes('nvidia.com/gpu=present:NoSchedule'),
+    'GPU nodes (N-series sizes) are tainted so only GPU workloads land on them.',
+    (r) =>
+      !String(r.vm_size).startsWith('Standard_N') ||
+      (Array.isArray(r.node_taints) && r.node_taints.includes('nvidia.com/gpu=present:NoSchedule')),
   ),
   rule(
     'AZ-NP-02',
@@ -221,8 +229,13 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-ST-04',
     ST,
-    'Account keys and SAS are off: access uses Entra ID only.',
-    (r) => r.shared_access_key_enabled === false,
+    'Account keys and SAS are off (Entra ID only), except on a private ML workspace store, whose built-in datastores need them.',
+    (r, c, address) =>
+      r.shared_access_key_enabled === false ||
+      (address !== undefined &&
+        c.workspaceStores?.has(address) === true &&
+        r.public_network_access_enabled === false &&
+        r.is_hns_enabled === false),
   ),
   rule(
     'AZ-ST-05',
@@ -262,8 +275,8 @@ export const RULES: readonly ComplianceRule[] = [
   rule(
     'AZ-CR-04',
     CR,
-    'Images are encrypted with a customer-managed key.',
-    (r) => typeof block(r, 'encryption')?.key_vault_key_id === 'string',
+    'No customer-managed key through a user-assigned identity: the private vault does not admit it, so the create fails.',
+    (r) => typeof block(r, 'encryption')?.identity_client_id !== 'string',
   ),
   rule(
     'AZ-CR-05',
@@ -326,6 +339,40 @@ export const RULES: readonly ComplianceRule[] = [
   ),
   rule('AZ-APIM-05', 'azurerm_api_management_api_policy', 'Every API policy limits the request rate.', (r) =>
     /<rate-limit(-by-key)? /.test(String(r.xml_content)),
+  ),
+  rule(
+    'AZ-APIM-06',
+    'azurerm_api_management_logger',
+    'No logger authenticates with an Application Insights key or connection string (local auth is off).',
+    (r) => block(r, 'application_insights') === undefined,
+  ),
+  // ---- App Configuration (feature flags) ------------------------------------------------------
+  rule(
+    'AZ-APPCS-01',
+    'azurerm_app_configuration',
+    'Flags are read with Entra ID only (no access keys) through the private endpoint.',
+    (r) => r.local_auth_enabled === false && r.public_network_access === 'Disabled',
+  ),
+  rule(
+    'AZ-APPCS-02',
+    'azurerm_app_configuration',
+    'Production stores are purge-protected and survive a destroy.',
+    (r, c) => !c.production || (r.purge_protection_enabled === true && preventsDestroy(r)),
+  ),
+  rule(
+    'AZ-FLUX-01',
+    'azurerm_kubernetes_flux_configuration',
+    'Flux reads its source with a managed identity and prunes what the source no longer holds.',
+    (r) => {
+      const blob = block(r, 'blob_storage');
+      const identity = block(blob, 'managed_identity');
+      return (
+        typeof identity?.client_id === 'string' &&
+        blob?.account_key === undefined &&
+        blob?.sas_token === undefined &&
+        blocks(r, 'kustomizations').every((k) => k.garbage_collection_enabled === true)
+      );
+    },
   ),
   // ---- Network and monitoring -----------------------------------------------------------------
   rule(
@@ -408,7 +455,7 @@ export const STACK_RULES: readonly StackRule[] = [
     rationale: 'Key vaults, storage, registries, clusters, API Management and ML workspaces send logs.',
     check: (json) => {
       const logged = referenced(json, 'azurerm_monitor_diagnostic_setting', 'target_resource_id');
-      return [KV, ST, CR, AKS, APIM, MLW]
+      return [KV, ST, CR, AKS, APIM, MLW, 'azurerm_app_configuration']
         .flatMap((type) => addresses(json, type))
         .filter((address) => !logged.has(address))
         .map((address) => `${address} has no diagnostic setting`);
@@ -416,14 +463,14 @@ export const STACK_RULES: readonly StackRule[] = [
   },
   {
     id: 'AZ-STACK-03',
-    rationale: 'Key vaults, storage, registries and ML workspaces have a private endpoint.',
+    rationale: 'Key vaults, storage, registries, ML workspaces and App Configuration have a private endpoint.',
     check: (json) => {
       const linked = new Set(
         Object.values(json.resource?.azurerm_private_endpoint ?? {}).flatMap((r) =>
           references(r.private_service_connection),
         ),
       );
-      return [KV, ST, CR, MLW]
+      return [KV, ST, CR, MLW, 'azurerm_app_configuration']
         .flatMap((type) => addresses(json, type))
         .filter((address) => !linked.has(address))
         .map((address) => `${address} has no private endpoint`);
@@ -447,9 +494,13 @@ export const NAME_RULE_BY_TYPE: Readonly<Record<string, NameRuleId>> = {
 /** Runs every resource rule, stack rule and naming rule over one stack's Terraform JSON. */
 export function checkCompliance(json: TerraformStackJson, context: RuleContext): Finding[] {
   const findings: Finding[] = [];
+  const full: RuleContext = {
+    ...context,
+    workspaceStores: context.workspaceStores ?? referenced(json, MLW, 'storage_account_id'),
+  };
   for (const r of RULES) {
     for (const [name, resource] of Object.entries(json.resource?.[r.resourceType] ?? {})) {
-      if (!r.check(resource, context)) {
+      if (!r.check(resource, full, `${r.resourceType}.${name}`)) {
         findings.push({ ruleId: r.id, address: `${r.resourceType}.${name}`, message: r.rationale });
       }
     }

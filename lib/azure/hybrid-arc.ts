@@ -7,15 +7,9 @@ import { Construct } from 'constructs';
 import type { AzureEnvironment, PlatformNames } from '../config';
 
 /**
- * The taint every GPU node carries, in the cloud pools and on-premises alike, so only pods that
- * tolerate it land on GPUs.
+ * The pool name (`POOL_LABEL` of lib/config/conventions.ts) on-premises GPU nodes are labelled
+ * with; they carry the same GPU taint and accelerator label as the cloud pools.
  */
-export const GPU_TAINT = 'nvidia.com/gpu=present:NoSchedule';
-/** Node label naming the GPU pool; on-premises nodes use the pool name `onprem`. */
-export const POOL_LABEL = 'mlops.platform/pool';
-/** Node label naming the cloud-neutral accelerator (`nvidia-l4`, ...), as in the GPU catalog. */
-export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
-/** The pool name on-premises GPU nodes are labelled with. */
 export const ON_PREM_POOL = 'onprem';
 
 /** Built-in role that can connect a Kubernetes cluster to Azure Arc and nothing else. */

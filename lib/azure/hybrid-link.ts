@@ -1,4 +1,3 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import type { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { LocalNetworkGateway } from '@cdktf/provider-azurerm/lib/local-network-gateway';
@@ -17,14 +16,11 @@ import { VirtualNetworkGateway } from '@cdktf/provider-azurerm/lib/virtual-netwo
 import { VirtualNetworkGatewayConnection } from '@cdktf/provider-azurerm/lib/virtual-network-gateway-connection';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
-import { TerraformStack } from 'cdktf';
+import { type ITerraformDependable, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
-import type { AzureEnvironment, HybridConfig, PlatformNames } from '../config';
+import { type AzureEnvironment, DEFAULT_CLOUD_ASN, type HybridConfig, type PlatformNames } from '../config';
 import { HybridArc } from './hybrid-arc';
 import { HybridDns } from './hybrid-dns';
-
-/** Azure's default BGP ASN for its gateways, used when `hybrid.cloudAsn` is not set. */
-export const AZURE_GATEWAY_ASN = 65515;
 
 /**
  * Zone-redundant VPN gateway SKU: up to 1.25 Gbps and 30 site-to-site tunnels, spread over the
@@ -96,6 +92,22 @@ export interface HybridLinkProps {
   readonly privateEndpointSecurityGroup: Pick<NetworkSecurityGroup, 'name' | 'resourceGroupName'>;
   /** Key vault (RBAC mode) that keeps the VPN pre-shared key. */
   readonly keyVault: Pick<KeyVault, 'id'>;
+  /**
+   * What the vault's data plane needs before a secret can be written from inside the VNet: its
+   * private endpoint and the DNS zone link (`Keys.dataPlaneReady`).
+   */
+  readonly keyVaultReady: readonly ITerraformDependable[];
+  /**
+   * Principal id of the fixed identity that applies the stack (the deploy identity): it gets Key
+   * Vault Secrets Officer on the pre-shared key's secret to write and rotate it.
+   */
+  readonly secretAdministratorPrincipalId: string;
+  /**
+   * Principal ids that refresh the secret in a plan (the plan identity): Key Vault Secrets User on
+   * that one secret. A refresh reads the value, which the state holds anyway.
+   * @default - none
+   */
+  readonly secretReaderPrincipalIds?: readonly string[];
   /** Workspace the gateway's logs and metrics go to. */
   readonly logAnalyticsWorkspace: Pick<LogAnalyticsWorkspace, 'id'>;
   /** On-call action group every link alert notifies. */
@@ -180,7 +192,7 @@ export class HybridLink extends Construct {
             // tunnels instead of dropping them (https://learn.microsoft.com/azure/vpn-gateway/active-active-portal).
             activeActive: true,
             enableBgp: true,
-            bgpSettings: { asn: hybrid.cloudAsn ?? AZURE_GATEWAY_ASN },
+            bgpSettings: { asn: hybrid.cloudAsn ?? DEFAULT_CLOUD_ASN.azure },
           }
         : { sku: EXPRESS_ROUTE_GATEWAY_SKUS[env.stage] }),
       ipConfiguration: this.publicIps.map((ip, i) => ({
@@ -291,12 +303,13 @@ export class HybridLink extends Construct {
       minLower: 8,
       minNumeric: 8,
     });
-    // Terraform writes the secret, so its identity needs the data-plane role on the RBAC vault.
-    const deployer = new DataAzurermClientConfig(this, 'deployer', {});
+    // Terraform writes the secret, so the identity that applies it (always the deploy identity,
+    // never whoever runs apply) needs the data-plane role on the RBAC vault.
     const officer = new RoleAssignment(this, 'deployer-secrets-officer', {
       scope: props.keyVault.id,
       roleDefinitionName: 'Key Vault Secrets Officer',
-      principalId: deployer.objectId,
+      principalId: props.secretAdministratorPrincipalId,
+      principalType: 'ServicePrincipal',
       description: 'Terraform writes the hybrid VPN pre-shared key',
     });
     // No expiration date: Key Vault does not enforce secret expiry, a fixed date in code would go
@@ -308,7 +321,16 @@ export class HybridLink extends Construct {
       keyVaultId: props.keyVault.id,
       value: key.result,
       contentType: 'text/plain; IPsec pre-shared key of the on-premises VPN connection',
-      dependsOn: [officer],
+      dependsOn: [officer, ...props.keyVaultReady],
+    });
+    (props.secretReaderPrincipalIds ?? []).forEach((principalId, i) => {
+      new RoleAssignment(this, `secret-reader-${i}`, {
+        scope: secret.resourceVersionlessId,
+        roleDefinitionName: 'Key Vault Secrets User',
+        principalId,
+        principalType: 'ServicePrincipal',
+        description: 'Terraform plans refresh the hybrid VPN pre-shared key',
+      });
     });
 
     const connection = new VirtualNetworkGatewayConnection(this, 'connection', {

@@ -1,9 +1,9 @@
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { KeyVaultKey } from '@cdktf/provider-azurerm/lib/key-vault-key';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
 import { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, PlatformNames } from '../config';
 import type { Monitoring } from './monitoring';
@@ -15,7 +15,7 @@ export const KEY_VAULT_SOFT_DELETE_DAYS = 90;
 
 /**
  * Rotation of every platform key: rotate 30 days before a one-year expiry, notify 30 days before.
- * Storage and the registry reference the versionless key id, so they follow rotations
+ * Storage references the versionless key id, so it follows rotations
  * automatically (https://learn.microsoft.com/azure/key-vault/keys/how-to-configure-key-rotation).
  */
 export const KEY_ROTATION = {
@@ -24,7 +24,7 @@ export const KEY_ROTATION = {
   automatic: { timeBeforeExpiry: 'P30D' },
 } as const;
 
-export type PlatformKeyPurpose = 'storage' | 'registry';
+export type PlatformKeyPurpose = 'storage';
 
 export interface KeysProps {
   readonly environment: AzureEnvironment;
@@ -32,6 +32,18 @@ export interface KeysProps {
   readonly resourceGroup: ResourceGroup;
   readonly network: Network;
   readonly monitoring: Monitoring;
+  /**
+   * Principal (object) id of the fixed identity that applies the stack (the delivery deploy
+   * identity): it gets Key Vault Crypto Officer to create and rotate the keys. Never the caller of
+   * the apply (`azurerm_client_config`), which would move the role between a person and CI.
+   */
+  readonly administratorPrincipalId: string;
+  /**
+   * Principal ids that refresh the keys without changing them (the plan identity): Key Vault
+   * Reader, which reads key metadata and rotation policies but no key material or secret values.
+   * @default - none
+   */
+  readonly readerPrincipalIds?: readonly string[];
 }
 
 /**
@@ -41,11 +53,18 @@ export interface KeysProps {
  *
  * With public access off, Terraform reaches the vault's data plane (to create keys) only from
  * inside the VNet or through the hybrid link: run plans and applies from a runner there. The
- * deploying principal gets Key Vault Crypto Officer on this vault to manage the keys.
+ * deploy identity gets Key Vault Crypto Officer on this vault to manage the keys, the plan
+ * identity Key Vault Reader to refresh them.
  */
 export class Keys extends Construct {
   public readonly vault: KeyVault;
   public readonly keys: Readonly<Record<PlatformKeyPurpose, KeyVaultKey>>;
+  /**
+   * What a data-plane resource of the vault (key, secret) must depend on besides its role: the
+   * private endpoint with its DNS zone group and the zone's VNet link. Without them Terraform
+   * resolves the vault's public address and the create fails with a 403 from the firewall.
+   */
+  public readonly dataPlaneReady: readonly ITerraformDependable[];
 
   constructor(scope: Construct, id: string, props: KeysProps) {
     super(scope, id);
@@ -68,7 +87,7 @@ export class Keys extends Construct {
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
 
-    privateEndpoint(this, 'private-endpoint', {
+    const endpoint = privateEndpoint(this, 'private-endpoint', {
       network,
       names,
       location,
@@ -81,11 +100,21 @@ export class Keys extends Construct {
 
     monitoring.sendDiagnostics(this, 'diagnostics', this.vault.id);
 
-    const deployer = new DataAzurermClientConfig(this, 'deployer', {});
+    this.dataPlaneReady = [endpoint, network.privateDnsZoneLinks.vault];
+
     const officer = new RoleAssignment(this, 'deployer-crypto-officer', {
       scope: this.vault.id,
       roleDefinitionName: 'Key Vault Crypto Officer',
-      principalId: deployer.objectId,
+      principalId: props.administratorPrincipalId,
+      principalType: 'ServicePrincipal',
+    });
+    (props.readerPrincipalIds ?? []).forEach((principalId, i) => {
+      new RoleAssignment(this, `reader-${i}`, {
+        scope: this.vault.id,
+        roleDefinitionName: 'Key Vault Reader',
+        principalId,
+        principalType: 'ServicePrincipal',
+      });
     });
 
     const key = (purpose: PlatformKeyPurpose) =>
@@ -96,10 +125,10 @@ export class Keys extends Construct {
         keySize: 3072,
         keyOpts: ['wrapKey', 'unwrapKey'],
         rotationPolicy: { ...KEY_ROTATION, automatic: { ...KEY_ROTATION.automatic } },
-        dependsOn: [officer],
+        dependsOn: [officer, ...this.dataPlaneReady],
         lifecycle: production ? { preventDestroy: true } : undefined,
       });
-    this.keys = { storage: key('storage'), registry: key('registry') };
+    this.keys = { storage: key('storage') };
   }
 }
 
@@ -110,7 +139,7 @@ export interface EncryptionIdentity {
 }
 
 /**
- * A user-assigned identity that a service (storage, registry) uses to reach its customer-managed
+ * A user-assigned identity that a service (storage) uses to reach its customer-managed
  * key, with *Key Vault Crypto Service Encryption User* on that key only. Created as `identity` and
  * `identity-crypto-user` inside `scope`.
  */

@@ -18,10 +18,12 @@ import { type AzureEnvironment, cidrSize, formatIpv4, type PlatformNames, parseC
 export const PRIVATE_DNS_ZONES = {
   blob: 'privatelink.blob.core.windows.net',
   dfs: 'privatelink.dfs.core.windows.net',
+  file: 'privatelink.file.core.windows.net',
   vault: 'privatelink.vaultcore.azure.net',
   registry: 'privatelink.azurecr.io',
   mlApi: 'privatelink.api.azureml.ms',
   mlNotebooks: 'privatelink.notebooks.azure.net',
+  appConfiguration: 'privatelink.azconfig.io',
 } as const;
 
 export type PrivateDnsZoneKey = keyof typeof PRIVATE_DNS_ZONES;
@@ -169,6 +171,24 @@ export class Network extends Construct {
   /** The NAT gateway for node egress, when `network.natGateways` > 0. */
   public readonly natGateway?: NatGateway;
   public readonly privateDnsZones: Readonly<Record<PrivateDnsZoneKey, PrivateDnsZone>>;
+  /**
+   * The VNet links of the private DNS zones: until a zone is linked, the VNet resolves the
+   * service's public name, so data-plane resources depend on the link as well as the endpoint.
+   */
+  public readonly privateDnsZoneLinks: Readonly<Record<PrivateDnsZoneKey, PrivateDnsZoneVirtualNetworkLink>>;
+  /**
+   * The NSG association of each guarded subnet. Services injected into a subnet (API Management)
+   * validate its NSG at create time, so they depend on the association, not only on the subnet.
+   */
+  public readonly securityGroupAssociations: Readonly<
+    Partial<Record<SubnetRole, SubnetNetworkSecurityGroupAssociation>>
+  >;
+  /**
+   * The NAT gateway association of each egress subnet (when `natGateways` > 0). AKS with outbound
+   * type `userAssignedNATGateway` fails with `SubnetNotAssociatedWithNATGateway` unless its subnets
+   * are associated first, so the cluster and node pools depend on these.
+   */
+  public readonly natAssociations: Readonly<Partial<Record<SubnetRole, SubnetNatGatewayAssociation>>>;
   /** Address of the inference ingress's internal load balancer (see `inferenceIngressIp`). */
   public readonly inferenceIngressIp: string;
 
@@ -235,16 +255,17 @@ export class Network extends Construct {
       },
     );
 
-    const guarded: ReadonlyArray<[string, Subnet, readonly NsgRule[]]> = [
-      ['system', this.systemSubnet, []],
-      ['gpu', this.gpuSubnet, []],
-      ['private-endpoints', this.privateEndpointSubnet, []],
-      ['apim', this.apimSubnet, APIM_RULES],
-      ['dns-inbound', this.dnsResolverInboundSubnet, []],
-      ['dns-outbound', this.dnsResolverOutboundSubnet, []],
+    const guarded: ReadonlyArray<[string, SubnetRole, Subnet, readonly NsgRule[]]> = [
+      ['system', 'system', this.systemSubnet, []],
+      ['gpu', 'gpu', this.gpuSubnet, []],
+      ['private-endpoints', 'privateEndpoints', this.privateEndpointSubnet, []],
+      ['apim', 'apim', this.apimSubnet, APIM_RULES],
+      ['dns-inbound', 'dnsResolverInbound', this.dnsResolverInboundSubnet, []],
+      ['dns-outbound', 'dnsResolverOutbound', this.dnsResolverOutboundSubnet, []],
     ];
     const groups = new Map<string, NetworkSecurityGroup>();
-    for (const [purpose, target, rules] of guarded) {
+    const nsgAssociations: Partial<Record<SubnetRole, SubnetNetworkSecurityGroupAssociation>> = {};
+    for (const [purpose, role, target, rules] of guarded) {
       const nsg = new NetworkSecurityGroup(this, `${purpose}-nsg`, {
         name: names.azure('nsg', purpose),
         location,
@@ -266,13 +287,15 @@ export class Network extends Construct {
           ...(ports.length > 1 ? { destinationPortRanges: ports } : { destinationPortRange: r.ports }),
         });
       }
-      new SubnetNetworkSecurityGroupAssociation(this, `${purpose}-nsg-association`, {
+      nsgAssociations[role] = new SubnetNetworkSecurityGroupAssociation(this, `${purpose}-nsg-association`, {
         subnetId: target.id,
         networkSecurityGroupId: nsg.id,
       });
       groups.set(purpose, nsg);
     }
     this.privateEndpointSecurityGroup = groups.get('private-endpoints') as NetworkSecurityGroup;
+    this.securityGroupAssociations = nsgAssociations;
+    const natAssociations: Partial<Record<SubnetRole, SubnetNatGatewayAssociation>> = {};
 
     if (env.network.natGateways > 0) {
       if (env.network.natGateways > 1) {
@@ -307,12 +330,13 @@ export class Network extends Construct {
         ['gpu', this.gpuSubnet],
         ['apim', this.apimSubnet],
       ] as const) {
-        new SubnetNatGatewayAssociation(this, `${sid}-nat-association`, {
+        natAssociations[sid] = new SubnetNatGatewayAssociation(this, `${sid}-nat-association`, {
           subnetId: target.id,
           natGatewayId: this.natGateway.id,
         });
       }
     }
+    this.natAssociations = natAssociations;
 
     if (env.network.natGateways === 0) {
       Annotations.of(this).addWarning(
@@ -321,9 +345,10 @@ export class Network extends Construct {
     }
 
     const zones = {} as Record<PrivateDnsZoneKey, PrivateDnsZone>;
+    const links = {} as Record<PrivateDnsZoneKey, PrivateDnsZoneVirtualNetworkLink>;
     for (const [key, zoneName] of Object.entries(PRIVATE_DNS_ZONES) as [PrivateDnsZoneKey, string][]) {
       const zone = new PrivateDnsZone(this, `dns-${key}`, { name: zoneName, resourceGroupName: rg });
-      new PrivateDnsZoneVirtualNetworkLink(this, `dns-${key}-link`, {
+      links[key] = new PrivateDnsZoneVirtualNetworkLink(this, `dns-${key}-link`, {
         name: names.azure('pdnslink', key.toLowerCase()),
         resourceGroupName: rg,
         privateDnsZoneName: zone.name,
@@ -333,10 +358,16 @@ export class Network extends Construct {
       zones[key] = zone;
     }
     this.privateDnsZones = zones;
+    this.privateDnsZoneLinks = links;
   }
 }
 
 /** Zone numbers `['1', ..., 'n']` for the environment's availability zones. */
 export function zoneList(env: AzureEnvironment): string[] {
   return Array.from({ length: env.network.availabilityZones }, (_, i) => String(i + 1));
+}
+
+/** Narrows away `undefined`, for lists of optional resources. */
+export function isDefined<T>(value: T | undefined): value is T {
+  return value !== undefined;
 }

@@ -11,11 +11,15 @@ import { AzurermBackend, LocalBackend, TerraformOutput, TerraformStack, Terrafor
 import { Construct } from 'constructs';
 import {
   type AzureEnvironment,
+  ConfigError,
+  type ConfigProblem,
+  environmentFile,
   isAzureEnvironment,
   type PlatformEnvironment,
   PlatformNames,
   type Stage,
 } from '../config';
+import { inferenceIngressIp, planSubnets } from './network';
 
 /** GitHub's OIDC token issuer: https://docs.github.com/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect */
 export const GITHUB_OIDC_ISSUER = 'https://token.actions.githubusercontent.com';
@@ -50,17 +54,15 @@ export interface DeliveryIdentityProps {
  *   production token exists only after the protected environment's reviewers approved the job.
  *   Roles on the resource group: Contributor (control plane), Role Based Access Control
  *   Administrator (Terraform creates the platform's role assignments), Storage Blob Data
- *   Contributor (model blob copy with `--auth-mode login`), Azure Kubernetes Service RBAC Writer
- *   (rollouts through `az aks command invoke` on the private cluster).
+ *   Contributor (release state and manifests in the serving container, model artifacts). Releases
+ *   never touch the cluster API: Flux applies what the workflow writes.
  * - `Plan`: a read-only identity for `terraform plan` on pull requests
  *   (`repo:<owner>/<name>:pull_request`), Reader on the resource group. Pull requests from forks
  *   get no OIDC token, so only branches of the repository can use it.
  *
- * Least privilege caveats: Contributor plus RBAC Administrator on the resource group lets the
- * deploy identity grant roles inside that group; that is what Terraform needs to create the
- * platform's role assignments. Narrow it with an ABAC condition on RBAC Administrator (allowed
- * roles/principal types) once the set of roles the platform assigns is stable:
- * https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-portal
+ * Least privilege: Contributor plus RBAC Administrator on the resource group lets the deploy
+ * identity create the platform's role assignments; an ABAC condition (`roleAssignmentCondition`)
+ * keeps it from assigning the privileged administrator roles or assigning anything to people.
  */
 export class DeliveryIdentity extends Construct {
   /** The deploy identity (primary child `Resource`). */
@@ -92,18 +94,15 @@ export class DeliveryIdentity extends Construct {
       audience: [AZURE_TOKEN_AUDIENCE],
       subject: githubEnvironmentSubject(repository, env.stage),
     });
-    const deployRoles = [
-      'Contributor',
-      'Role Based Access Control Administrator',
-      'Storage Blob Data Contributor',
-      'Azure Kubernetes Service RBAC Writer',
-    ];
+    const deployRoles = ['Contributor', 'Role Based Access Control Administrator', 'Storage Blob Data Contributor'];
     for (const role of deployRoles) {
+      const administrator = role === 'Role Based Access Control Administrator';
       new RoleAssignment(this, `deploy-${slug(role)}`, {
         scope: rg.id,
         roleDefinitionName: role,
         principalId: this.identity.principalId,
         principalType: 'ServicePrincipal',
+        ...(administrator ? { condition: roleAssignmentCondition(), conditionVersion: '2.0' } : {}),
       });
     }
     if (props.promotionSource) {
@@ -159,6 +158,45 @@ export class DeliveryIdentity extends Construct {
       description: 'Client id of the pull request plan identity',
     });
   }
+}
+
+/**
+ * Role definition ids of the privileged administrator roles: Owner, User Access Administrator and
+ * Role Based Access Control Administrator. Whoever may assign one of them may grant themselves
+ * anything: https://learn.microsoft.com/azure/role-based-access-control/built-in-roles#privileged
+ */
+export const PRIVILEGED_ROLE_IDS = {
+  owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  userAccessAdministrator: '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  roleBasedAccessControlAdministrator: 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+} as const;
+
+/**
+ * The ABAC condition on the deploy identity's Role Based Access Control Administrator role: it may
+ * create and delete role assignments of any role except the privileged administrator roles, and
+ * only for service principals (managed identities: the platform's own identities and the ones
+ * Azure services create). So the deploy identity cannot escalate itself or make a person an
+ * owner. Syntax and the example it follows:
+ * https://learn.microsoft.com/azure/role-based-access-control/delegate-role-assignments-examples#example-constrain-roles-and-principal-types
+ */
+export function roleAssignmentCondition(): string {
+  const ids = `{${Object.values(PRIVILEGED_ROLE_IDS).join(', ')}}`;
+  return [
+    '(',
+    " (!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'}))",
+    ' OR',
+    ' (',
+    `  @Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals ${ids}`,
+    "  AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}",
+    ' )',
+    ')',
+    'AND',
+    '(',
+    " (!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))",
+    ' OR',
+    ` (@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAllValues:GuidNotEquals ${ids})`,
+    ')',
+  ].join('\n');
 }
 
 /** The OIDC subject GitHub puts in the token of a job bound to a GitHub environment. */
@@ -231,29 +269,9 @@ export class GithubDeliveryStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GithubDeliveryStackProps) {
     const staging = props.staging.environment;
     const production = props.production.environment;
-    if (staging.stage !== 'staging') {
-      throw new Error(
-        `environments/${staging.name}.ts: stage is '${staging.stage}', the staging target must be 'staging'`,
-      );
-    }
-    if (production.stage !== 'production') {
-      throw new Error(
-        `environments/${production.name}.ts: stage is '${production.stage}', the production target must be 'production'`,
-      );
-    }
-    if (staging.delivery.repository !== production.delivery.repository) {
-      throw new Error(
-        `environments/${production.name}.ts: delivery.repository is '${production.delivery.repository}', ` +
-          `must equal ${staging.name}'s '${staging.delivery.repository}' (one repository delivers both)`,
-      );
-    }
+    const problems = validateGithubDelivery(staging, production);
+    if (problems.length > 0) throw new ConfigError(problems);
     const approvers = production.delivery.approvers;
-    if (approvers.length === 0 || approvers.length > MAX_REQUIRED_REVIEWERS) {
-      throw new Error(
-        `environments/${production.name}.ts: delivery.approvers has ${approvers.length} entries, ` +
-          `GitHub needs 1-${MAX_REQUIRED_REVIEWERS} required reviewers on the production environment`,
-      );
-    }
     const repository = parseRepository(production);
     super(scope, id);
 
@@ -303,6 +321,7 @@ export class GithubDeliveryStack extends TerraformStack {
     ] as const) {
       const env = this.environments[stage];
       const names = new PlatformNames(target);
+      const plan = planSubnets(target.network.cidr);
       const values: Record<string, string> = {
         AZURE_CLIENT_ID: clientIds[stage],
         AZURE_TENANT_ID: target.target.tenantId,
@@ -312,6 +331,10 @@ export class GithubDeliveryStack extends TerraformStack {
         AZURE_CONTAINER_REGISTRY: names.containerRegistry,
         AZURE_STORAGE_ACCOUNT: names.storageAccount,
         AZURE_AKS_CLUSTER: names.aksCluster,
+        AZURE_API_MANAGEMENT: names.apiManagement,
+        // The serving renderer's network values (model-promote.yml), from the deterministic plan.
+        SERVING_LOAD_BALANCER_ADDRESS: inferenceIngressIp(plan.system),
+        APIM_SUBNET_CIDR: plan.apim,
       };
       if (stage === 'production') {
         // Promotion copies from staging: the production job reads the source names here because
@@ -365,6 +388,48 @@ export class GithubDeliveryStack extends TerraformStack {
       nullable: false,
     }).stringValue;
   }
+}
+
+/**
+ * The rules the two environments of the GitHub delivery stack must meet, as configuration
+ * problems (file, field, value, fix): checked before the stack is built, like every environment.
+ */
+export function validateGithubDelivery(staging: AzureEnvironment, production: AzureEnvironment): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const error = (env: AzureEnvironment, path: string, value: unknown, problem: string, fix: string) =>
+    problems.push({ severity: 'error', file: environmentFile(env), path, value, problem, fix });
+  if (staging.stage !== 'staging') {
+    error(staging, 'stage', staging.stage, "the staging target must be 'staging'", 'pass a staging environment');
+  }
+  if (production.stage !== 'production') {
+    error(
+      production,
+      'stage',
+      production.stage,
+      "the production target must be 'production'",
+      'pass a production environment',
+    );
+  }
+  if (staging.delivery.repository !== production.delivery.repository) {
+    error(
+      production,
+      'delivery.repository',
+      production.delivery.repository,
+      `must equal ${staging.name}'s '${staging.delivery.repository}' (one repository delivers both)`,
+      'use the same repository in both files',
+    );
+  }
+  const approvers = production.delivery.approvers;
+  if (approvers.length === 0 || approvers.length > MAX_REQUIRED_REVIEWERS) {
+    error(
+      production,
+      'delivery.approvers',
+      approvers,
+      `has ${approvers.length} entries, GitHub needs 1-${MAX_REQUIRED_REVIEWERS} required reviewers on the production environment`,
+      `name between 1 and ${MAX_REQUIRED_REVIEWERS} GitHub users`,
+    );
+  }
+  return problems;
 }
 
 /**

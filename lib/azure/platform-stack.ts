@@ -13,23 +13,32 @@ import { Annotations, AzurermBackend, LocalBackend, TerraformStack } from 'cdktf
 import type { Construct } from 'constructs';
 import {
   type AzureEnvironment,
+  azureZoneNames,
+  azureZonesOffering,
+  CAPTURE_ZONE,
   ConfigError,
+  DEFAULT_API_ALARMS,
   formatProblem,
   PlatformNames,
   platformTags,
+  resolveGpuMachineType,
   validateEnvironment,
 } from '../config';
-import { Api } from './api';
+import { slotLoadBalancerPort } from '../kubernetes';
+import { Api, modelApiName, modelsAudience, parseApimSku } from './api';
 import { Cluster } from './cluster';
 import { checkCompliance, type TerraformStackJson } from './compliance';
+import { CpuPool } from './cpu-pool';
 import { GpuPool } from './gpu-pool';
 import { HybridLink } from './hybrid-link';
 import { Keys } from './keys';
 import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
-import { Network } from './network';
+import { appConfigurationName, mlStorageAccountName } from './names';
+import { isDefined, Network } from './network';
 import { DeliveryIdentity } from './pipeline';
 import { Registry } from './registry';
+import { Serving } from './serving';
 import { Storage } from './storage';
 import { PlatformTags } from './tags';
 
@@ -75,6 +84,10 @@ export class PlatformStack extends TerraformStack {
   public readonly mlWorkspace: MlWorkspace;
   public readonly api: Api;
   public readonly alerts: PlatformAlerts;
+  /** The CPU user pool, when a model or job runs on CPU. */
+  public readonly cpuPool?: CpuPool;
+  /** Serving identity, flags (App Configuration) and delivery (Flux) of the model workload. */
+  public readonly serving: Serving;
   /** The identities GitHub Actions deploys and plans this environment with (OIDC, no secrets). */
   public readonly deliveryIdentity: DeliveryIdentity;
   /** The link to the on-premises data centre, when the environment has `hybrid`. */
@@ -118,6 +131,11 @@ export class PlatformStack extends TerraformStack {
         {
           keyVault: [{ purgeSoftDeleteOnDestroy: false, recoverSoftDeletedKeyVaults: true }],
           resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          // With public network access off, azurerm 4.x would otherwise poll the queue and static
+          // website data planes of every storage account on create and refresh, and fail on their
+          // 403 (hashicorp/terraform-provider-azurerm#33454, the switch came in #27818). The
+          // platform uses neither, and its containers are managed through Resource Manager.
+          storage: [{ dataPlaneAvailable: false }],
         },
       ],
     });
@@ -143,41 +161,191 @@ export class PlatformStack extends TerraformStack {
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
 
+    // The identities that apply and plan this stack exist first: the stack gives them the
+    // data-plane roles it needs, so the roles never depend on who happens to run Terraform.
+    this.deliveryIdentity = new DeliveryIdentity(this, 'delivery-identity', {
+      environment: env,
+      resourceGroup: this.resourceGroup,
+      promotionSource: props.promotionSource,
+    });
+    const deployer = this.deliveryIdentity.identity.principalId;
+    const planner = this.deliveryIdentity.planIdentity.principalId;
+
     const base = { environment: env, names: this.names, resourceGroup: this.resourceGroup };
     this.network = new Network(this, 'network', base);
     this.monitoring = new Monitoring(this, 'monitoring', base);
     const wired = { ...base, network: this.network, monitoring: this.monitoring };
-    this.keys = new Keys(this, 'keys', wired);
+    this.keys = new Keys(this, 'keys', {
+      ...wired,
+      administratorPrincipalId: deployer,
+      readerPrincipalIds: [planner],
+    });
     this.storage = new Storage(this, 'storage', { ...wired, keys: this.keys });
-    this.registry = new Registry(this, 'registry', { ...wired, keys: this.keys });
+    this.registry = new Registry(this, 'registry', wired);
+    const zones = azureZoneNames(target.location, env.network.availabilityZones);
     this.cluster = new Cluster(this, 'cluster', {
-      ...wired,
-      registry: this.registry.registry,
-      storageAccount: this.storage.account,
-    });
-    this.gpuPools = env.kubernetes.gpuPools.map(
-      (pool) =>
-        new GpuPool(this, `gpu-pool-${pool.name}`, {
-          environment: env,
-          names: this.names,
-          cluster: this.cluster.cluster,
-          subnet: this.network.gpuSubnet,
-          pool,
-        }),
-    );
-    this.mlWorkspace = new MlWorkspace(this, 'ml-workspace', {
-      ...wired,
-      keyVault: this.keys.vault,
-      storageAccount: this.storage.account,
-      registry: this.registry.registry,
-    });
-    this.api = new Api(this, 'api', wired);
-    this.alerts = new PlatformAlerts(this, 'alerts', {
-      ...base,
+      names: this.names,
+      name: this.names.aksCluster,
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      nodeResourceGroupName: `${this.names.resourceGroup}-aks-nodes`,
+      tenantId: target.tenantId,
+      kubernetesVersion: env.kubernetes.version,
+      skuTier: production ? 'Standard' : 'Free',
+      apiAllowedCidrs: env.kubernetes.apiAllowedCidrs,
+      serviceCidr: env.kubernetes.serviceCidr,
+      podCidr: env.kubernetes.podCidr ?? '',
+      systemPool: env.kubernetes.systemPool,
+      zones,
+      networkIsolated: env.network.natGateways === 0,
+      network: this.network,
       monitoring: this.monitoring,
-      cluster: this.cluster.cluster,
-      gpuPools: this.gpuPools.map((p) => ({ config: p.config, nodePool: p.nodePool })),
-      apiManagement: this.api.apiManagement,
+      registry: this.registry.registry,
+    });
+    const gpuSubnetReady = [this.network.natAssociations.gpu, this.network.securityGroupAssociations.gpu].filter(
+      isDefined,
+    );
+    this.gpuPools = env.kubernetes.gpuPools.map((pool) => {
+      const vmSize = resolveGpuMachineType('azure', pool);
+      return new GpuPool(this, `gpu-pool-${pool.name}`, {
+        name: this.names.nodePool(pool.name),
+        poolLabel: pool.name,
+        accelerator: pool.accelerator,
+        clusterId: this.cluster.cluster.id,
+        vmSize,
+        // GPU sizes are offered per zone: the pool's own zones, else those of the environment
+        // that offer the size (validation refuses a pool zone without it).
+        zones: pool.zones ?? azureZonesOffering(target.location, vmSize, zones),
+        kubernetesVersion: env.kubernetes.version,
+        capacity: pool.capacity,
+        minNodes: pool.minNodes,
+        maxNodes: pool.maxNodes,
+        desiredNodes: pool.desiredNodes,
+        diskSizeGiB: pool.diskSizeGiB,
+        subnet: this.network.gpuSubnet,
+        subnetReady: gpuSubnetReady,
+      });
+    });
+    this.mlWorkspace = new MlWorkspace(this, 'ml-workspace', {
+      names: this.names,
+      name: this.names.machineLearningWorkspace,
+      storageAccountName: mlStorageAccountName(this.names, env.name),
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      storageReplication: production ? 'GZRS' : 'ZRS',
+      softDeleteDays: env.storage.lifecycle.noncurrentVersionDays,
+      retain: production,
+      network: this.network,
+      monitoring: this.monitoring,
+      applicationInsights: this.monitoring.applicationInsights,
+      keyVault: this.keys.vault,
+      registry: this.registry.registry,
+      encryption: this.storage.encryption,
+      dataLakeAccountId: this.storage.account.id,
+      dataLakeContainers: this.storage.containers,
+    });
+    const models = env.serving?.models ?? [];
+    // CPU-only models and jobs run on a CPU user pool: the system pool takes critical add-ons only.
+    const needsCpuPool = models.some(
+      (m) => m.gpuPool === undefined || (m.batch ?? []).some((job) => (job.gpus ?? 1) === 0),
+    );
+    const systemSubnetReady = [
+      this.network.natAssociations.system,
+      this.network.securityGroupAssociations.system,
+    ].filter(isDefined);
+    this.cpuPool = needsCpuPool
+      ? new CpuPool(this, 'cpu-pool', {
+          clusterId: this.cluster.cluster.id,
+          vmSize: env.kubernetes.systemPool.machineType,
+          minNodes: env.kubernetes.systemPool.minNodes,
+          maxNodes: env.kubernetes.systemPool.maxNodes,
+          zones,
+          kubernetesVersion: env.kubernetes.version,
+          subnet: this.network.systemSubnet,
+          subnetReady: systemSubnetReady,
+        })
+      : undefined;
+
+    // One reserved internal load balancer address for every slot: cloud-provider-azure lets
+    // Services share an internal address on different ports
+    // (https://kubernetes-sigs.github.io/cloud-provider-azure/topics/shared-ip), and each slot
+    // has its own port (blue gatewayPort, green gatewayPort + 1).
+    const address = this.network.inferenceIngressIp;
+    const { name: tier, capacity } = parseApimSku(env.api.apimSku ?? '');
+    // Premium spreads units over zones; the unit count must be a multiple of the zone count.
+    const apimZones = tier === 'Premium' && zones.length > 1 && capacity % zones.length === 0 ? zones : undefined;
+    this.api = new Api(this, 'api', {
+      names: this.names,
+      name: this.names.apiManagement,
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      skuName: env.api.apimSku ?? '',
+      zones: apimZones,
+      publisherName: env.api.publisher?.name ?? '',
+      publisherEmail: env.api.publisher?.email ?? '',
+      limits: {
+        authMode: env.api.authMode,
+        rateLimitPerSecond: env.api.rateLimitPerSecond,
+        burst: env.api.burst,
+        dailyQuota: env.api.dailyQuota,
+        tenantId: target.tenantId,
+        audience: modelsAudience(this.names),
+      },
+      models: models.map((m) => ({
+        name: m.name,
+        timeoutSeconds: m.timeoutSeconds,
+        slotUrls: {
+          blue: `http://${address}:${slotLoadBalancerPort(m, 'blue')}`,
+          green: `http://${address}:${slotLoadBalancerPort(m, 'green')}`,
+        },
+      })),
+      network: this.network,
+      monitoring: this.monitoring,
+    });
+
+    const captureContainer = this.storage.containers[CAPTURE_ZONE] ?? this.storage.modelsContainer;
+    this.serving = new Serving(this, 'serving', {
+      names: this.names,
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      appConfigurationName: appConfigurationName(this.names),
+      retain: production,
+      clusterId: this.cluster.cluster.id,
+      oidcIssuerUrl: this.cluster.cluster.oidcIssuerUrl,
+      kubeletPrincipalId: this.cluster.kubeletIdentity.principalId,
+      kubeletClientId: this.cluster.kubeletIdentity.clientId,
+      storageAccountId: this.storage.account.id,
+      modelsContainerId: this.storage.modelsContainer.id,
+      captureContainerId: captureContainer.id,
+      deployPrincipalId: deployer,
+      readerPrincipalIds: [planner],
+      models: models.map((m) => ({ model: m.name, flags: m.flags })),
+      nodesReady: [...(this.cpuPool ? [this.cpuPool.nodePool] : []), ...this.gpuPools.map((p) => p.nodePool)],
+      network: this.network,
+      monitoring: this.monitoring,
+    });
+
+    const alarms = env.monitoring;
+    this.alerts = new PlatformAlerts(this, 'alerts', {
+      names: this.names,
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      actionGroupId: this.monitoring.actionGroup.id,
+      workspaceId: this.monitoring.workspace.id,
+      clusterId: this.cluster.cluster.id,
+      clusterName: this.names.aksCluster,
+      gpuPools: env.kubernetes.gpuPools.map((pool) => ({
+        name: pool.name,
+        nodePoolName: this.names.nodePool(pool.name),
+        maxNodes: pool.maxNodes,
+      })),
+      modelApis: Object.fromEntries(models.map((m) => [m.name, modelApiName(m.name)])),
+      apiThresholds: {
+        errorRatePercent: alarms.apiErrorRatePercent ?? DEFAULT_API_ALARMS.errorRatePercent,
+        latencyP99Ms: alarms.apiLatencyP99Ms ?? DEFAULT_API_ALARMS.latencyP99Ms,
+        evaluationPeriods: DEFAULT_API_ALARMS.evaluationPeriods,
+      },
+      logsReady: [this.api.diagnostics],
     });
 
     if (env.hybrid) {
@@ -192,16 +360,13 @@ export class PlatformStack extends TerraformStack {
         privateEndpointSubnet: this.network.privateEndpointSubnet,
         privateEndpointSecurityGroup: this.network.privateEndpointSecurityGroup,
         keyVault: this.keys.vault,
+        keyVaultReady: this.keys.dataPlaneReady,
+        secretAdministratorPrincipalId: deployer,
+        secretReaderPrincipalIds: [planner],
         logAnalyticsWorkspace: this.monitoring.workspace,
         actionGroup: this.monitoring.actionGroup,
       });
     }
-
-    this.deliveryIdentity = new DeliveryIdentity(this, 'delivery-identity', {
-      environment: env,
-      resourceGroup: this.resourceGroup,
-      promotionSource: props.promotionSource,
-    });
 
     this.virtualNetwork = this.network.virtualNetwork;
     this.gatewaySubnet = this.network.gatewaySubnet;

@@ -1,10 +1,8 @@
 import { ContainerRegistry } from '@cdktf/provider-azurerm/lib/container-registry';
 import { ContainerRegistryCacheRule } from '@cdktf/provider-azurerm/lib/container-registry-cache-rule';
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
-import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, PlatformNames } from '../config';
-import { encryptionIdentity, type Keys } from './keys';
 import type { Monitoring } from './monitoring';
 import type { Network } from './network';
 import { privateEndpoint } from './private-endpoint';
@@ -17,15 +15,21 @@ export interface RegistryProps {
   readonly names: PlatformNames;
   readonly resourceGroup: ResourceGroup;
   readonly network: Network;
-  readonly keys: Keys;
   readonly monitoring: Monitoring;
 }
 
 /**
  * The platform's container registry: Premium (private endpoints, zone redundancy, CMK and
  * retention need it, https://learn.microsoft.com/azure/container-registry/container-registry-skus),
- * no admin user, no anonymous pull, no public network access, encrypted with the vault's registry
- * key through a user-assigned identity.
+ * no admin user, no anonymous pull, no public network access.
+ *
+ * Images are encrypted at rest with platform-managed keys, not the vault's: ACR enables a
+ * customer-managed key only at creation and only through a user-assigned identity, which the
+ * vault's firewall does not admit (only a registry's system-assigned identity is a trusted
+ * service, and it can be switched to only after creation:
+ * https://learn.microsoft.com/azure/container-registry/tutorial-customer-managed-keys). With the
+ * vault private, a registry CMK cannot be created in one apply. Images hold code, not data; the
+ * model artifacts and data stay under the customer-managed key in storage.
  *
  * For a network-isolated cluster (`network.natGateways: 0`) it also caches the AKS bootstrap
  * images from MCR (`aks-managed-repository`), which the cluster pulls instead of the internet:
@@ -33,23 +37,13 @@ export interface RegistryProps {
  */
 export class Registry extends Construct {
   public readonly registry: ContainerRegistry;
-  public readonly identity: UserAssignedIdentity;
 
   constructor(scope: Construct, id: string, props: RegistryProps) {
     super(scope, id);
-    const { environment: env, names, resourceGroup, network, keys, monitoring } = props;
+    const { environment: env, names, resourceGroup, network, monitoring } = props;
     const location = env.target.location;
     const rg = resourceGroup.name;
     const production = env.stage === 'production';
-
-    const encryption = encryptionIdentity(this, {
-      name: names.azure('id', 'registry'),
-      location,
-      resourceGroupName: rg,
-      key: keys.keys.registry,
-    });
-    this.identity = encryption.identity;
-    const cryptoUser = encryption.keyAccess;
 
     this.registry = new ContainerRegistry(this, 'Resource', {
       name: names.containerRegistry,
@@ -64,9 +58,9 @@ export class Registry extends Construct {
       dataEndpointEnabled: true,
       zoneRedundancyEnabled: true,
       retentionPolicyInDays: UNTAGGED_MANIFEST_RETENTION_DAYS,
-      identity: { type: 'UserAssigned', identityIds: [this.identity.id] },
-      encryption: [{ keyVaultKeyId: keys.keys.registry.versionlessId, identityClientId: this.identity.clientId }],
-      dependsOn: [cryptoUser],
+      // The system identity lets the registry authenticate to other services (cache rules,
+      // tasks) as itself; it holds no key.
+      identity: { type: 'SystemAssigned' },
       lifecycle: production ? { preventDestroy: true } : undefined,
     });
 

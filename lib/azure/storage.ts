@@ -6,6 +6,7 @@ import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assi
 import { Construct } from 'constructs';
 import type { AzureEnvironment, DataZone, PlatformNames } from '../config';
 import { encryptionIdentity, type Keys } from './keys';
+import type { StorageEncryption } from './ml-workspace';
 import type { Monitoring } from './monitoring';
 import type { Network } from './network';
 import { privateEndpoint } from './private-endpoint';
@@ -32,6 +33,8 @@ export interface StorageProps {
 export class Storage extends Construct {
   public readonly account: StorageAccount;
   public readonly identity: UserAssignedIdentity;
+  /** The key, identity and key access this account encrypts with, for other accounts to share. */
+  public readonly encryption: StorageEncryption;
   public readonly containers: Readonly<Partial<Record<DataZone, StorageContainer>>>;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
@@ -50,6 +53,11 @@ export class Storage extends Construct {
     });
     this.identity = encryption.identity;
     const cryptoUser = encryption.keyAccess;
+    this.encryption = {
+      identity: encryption.identity,
+      key: keys.keys.storage,
+      ready: [cryptoUser, ...keys.dataPlaneReady],
+    };
 
     this.account = new StorageAccount(this, 'Resource', {
       name: names.storageAccount,

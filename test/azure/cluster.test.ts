@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dnsServiceIp } from '../../lib/azure/cluster';
+import { CPU_POOL } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Cluster', () => {
@@ -68,22 +69,23 @@ describe('Cluster', () => {
     });
   });
 
-  it('federates the model-serving identity with the cluster issuer and lets it read the models container', () => {
-    const kubernetesCredentials = Object.values(resourcesOf(json, 'azurerm_federated_identity_credential')).filter(
-      (c) => String(c.subject).startsWith('system:serviceaccount:'),
-    );
-    expect(kubernetesCredentials).toEqual([
-      expect.objectContaining({
-        subject: 'system:serviceaccount:model-serving:model-server',
-        issuer: expect.stringContaining('oidc_issuer_url'),
-        audience: ['api://AzureADTokenExchange'],
-      }),
-    ]);
-    expect(Object.values(resourcesOf(json, 'azurerm_role_assignment'))).toContainEqual(
-      expect.objectContaining({
-        role_definition_name: 'Storage Blob Data Reader',
-        scope: expect.stringMatching(/\/blobServices\/default\/containers\/models$/),
-      }),
-    );
+  it('creates the cluster and GPU pools only after their subnets are associated with NAT and the NSG', () => {
+    // GIVEN every Azure environment WHEN synthesized THEN AKS waits for the associations it checks
+    for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
+      const synthesized = synthAzure(env).json;
+      const nat = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_nat_gateway_association'));
+      const nsg = Object.keys(resourcesOf(synthesized, 'azurerm_subnet_network_security_group_association'));
+      const byPrefix = (names: string[], prefix: string) => names.filter((n) => n.startsWith(prefix));
+      const aks = cluster(synthesized);
+      const natOf = (role: string) =>
+        `azurerm_subnet_nat_gateway_association.${byPrefix(nat, `network_${role}-nat-association`)[0]}`;
+      const nsgOf = (role: string) =>
+        `azurerm_subnet_network_security_group_association.${byPrefix(nsg, `network_${role}-nsg-association`)[0]}`;
+      expect(aks?.depends_on).toEqual(expect.arrayContaining([natOf('system'), nsgOf('system')]));
+      for (const pool of Object.values(resourcesOf(synthesized, 'azurerm_kubernetes_cluster_node_pool'))) {
+        const role = pool.name === CPU_POOL ? 'system' : 'gpu';
+        expect(pool.depends_on).toEqual(expect.arrayContaining([natOf(role), nsgOf(role)]));
+      }
+    }
   });
 });

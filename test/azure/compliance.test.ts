@@ -13,9 +13,18 @@ const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction, fixt
 const synthesized = new Map(azureEnvironments.map((env) => [env.name, synthAzure(env).json]));
 const production = synthesized.get('az-production') as TerraformJson;
 
-/** The first synthesized resource of a type (from production, where every rule applies). */
+/**
+ * The first synthesized resource of a type (from production, where every rule applies); for
+ * storage, the data lake, which every storage rule applies to without exemption.
+ */
 function sample(type: string): TfResource {
-  const first = Object.values(production.resource?.[type] ?? {})[0];
+  const all = [...Object.values(production.resource?.[type] ?? {}), ...(EXTRA[type] ? [EXTRA[type]] : [])];
+  const first =
+    type === 'azurerm_storage_account'
+      ? all.find((r) => r.is_hns_enabled === true)
+      : type === 'azurerm_kubernetes_cluster_node_pool'
+        ? all.find((r) => String(r.vm_size).startsWith('Standard_N'))
+        : all[0];
   if (!first) throw new Error(`production synthesizes no ${type}`);
   return first;
 }
@@ -31,6 +40,11 @@ const prod = { production: true };
 
 // biome-ignore lint/suspicious/noExplicitAny: test drafts edit arbitrary Terraform JSON blocks.
 type Draft = Record<string, any>;
+
+/** Resources production does not synthesize, as a rule would see them. */
+const EXTRA: Record<string, TfResource> = {
+  azurerm_api_management_logger: { name: 'logger', api_management_name: 'apim', resource_group_name: 'rg' },
+};
 
 /** One bad resource per rule: each must fail its rule. */
 const BAD: Record<string, () => TfResource> = {
@@ -82,7 +96,14 @@ const BAD: Record<string, () => TfResource> = {
   'AZ-CR-01': () => broken('azurerm_container_registry', (r) => (r.admin_enabled = true)),
   'AZ-CR-02': () => broken('azurerm_container_registry', (r) => (r.anonymous_pull_enabled = true)),
   'AZ-CR-03': () => broken('azurerm_container_registry', (r) => (r.public_network_access_enabled = true)),
-  'AZ-CR-04': () => broken('azurerm_container_registry', (r) => delete r.encryption),
+  'AZ-CR-04': () =>
+    broken(
+      'azurerm_container_registry',
+      (r) =>
+        (r.encryption = [
+          { key_vault_key_id: 'https://kv/keys/k', identity_client_id: '00000000-0000-0000-0000-000000000001' },
+        ]),
+    ),
   'AZ-CR-05': () => broken('azurerm_container_registry', (r) => (r.zone_redundancy_enabled = false)),
   'AZ-CR-06': () => broken('azurerm_container_registry', (r) => delete r.lifecycle),
   'AZ-MLW-01': () => broken('azurerm_machine_learning_workspace', (r) => (r.public_network_access_enabled = true)),
@@ -98,6 +119,15 @@ const BAD: Record<string, () => TfResource> = {
       'azurerm_api_management_api_policy',
       (r) => (r.xml_content = '<policies><inbound><base /></inbound></policies>'),
     ),
+  'AZ-APIM-06': () =>
+    broken(
+      'azurerm_api_management_logger',
+      (r) => (r.application_insights = { connection_string: 'InstrumentationKey=0' }),
+    ),
+  'AZ-APPCS-01': () => broken('azurerm_app_configuration', (r) => (r.local_auth_enabled = true)),
+  'AZ-APPCS-02': () => broken('azurerm_app_configuration', (r) => (r.purge_protection_enabled = false)),
+  'AZ-FLUX-01': () =>
+    broken('azurerm_kubernetes_flux_configuration', (r) => (r.kustomizations[0].garbage_collection_enabled = false)),
   'AZ-NSG-01': () =>
     broken('azurerm_network_security_rule', (r) => {
       r.direction = 'Inbound';

@@ -2,6 +2,8 @@ import { KeyVault } from '@cdktf/provider-azurerm/lib/key-vault';
 import { LogAnalyticsWorkspace } from '@cdktf/provider-azurerm/lib/log-analytics-workspace';
 import { MonitorActionGroup } from '@cdktf/provider-azurerm/lib/monitor-action-group';
 import { NetworkSecurityGroup } from '@cdktf/provider-azurerm/lib/network-security-group';
+import { PrivateDnsZone } from '@cdktf/provider-azurerm/lib/private-dns-zone';
+import { PrivateDnsZoneVirtualNetworkLink } from '@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Subnet } from '@cdktf/provider-azurerm/lib/subnet';
@@ -9,10 +11,23 @@ import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
-import { ACCELERATOR_LABEL, ARC_ONBOARDING_ROLE, GPU_TAINT, POOL_LABEL } from '../../lib/azure/hybrid-arc';
+import { GPU_NODE_TAINT } from '../../lib/azure/gpu-pool';
+import { ARC_ONBOARDING_ROLE, ON_PREM_POOL } from '../../lib/azure/hybrid-arc';
 import { HybridLink } from '../../lib/azure/hybrid-link';
-import { type AzureEnvironment, type HybridConfig, PlatformNames, validateEnvironment } from '../../lib/config';
+import {
+  type AzureEnvironment,
+  DEFAULT_CLOUD_ASN,
+  GPU_TAINT,
+  type HybridConfig,
+  PlatformNames,
+  POOL_LABEL,
+  validateEnvironment,
+} from '../../lib/config';
 import { fixtures, resourcesOf, type TerraformJson, vary } from '../util';
+
+/** Principal ids of the deploy and plan identities the stack passes in. */
+const DEPLOYER = '00000000-0000-0000-0000-0000000000d1';
+const PLANNER = '00000000-0000-0000-0000-0000000000d2';
 
 const CIRCUIT =
   '/subscriptions/11111111-1111-1111-1111-111111111111/resourceGroups/rg-connectivity/providers/Microsoft.Network/expressRouteCircuits/er-ams';
@@ -99,6 +114,16 @@ function synthLink(
     resourceGroupName: rg.name,
     shortName: 'oncall',
   });
+  const vaultZone = new PrivateDnsZone(stack, 'kv-zone', {
+    name: 'privatelink.vaultcore.azure.net',
+    resourceGroupName: rg.name,
+  });
+  const vaultZoneLink = new PrivateDnsZoneVirtualNetworkLink(stack, 'kv-zone-link', {
+    name: 'kv',
+    resourceGroupName: rg.name,
+    privateDnsZoneName: vaultZone.name,
+    virtualNetworkId: vnet.id,
+  });
   const link = new HybridLink(stack, 'hybrid', {
     environment: env,
     names,
@@ -110,6 +135,9 @@ function synthLink(
     privateEndpointSubnet: subnet('pe', 'snet-private-endpoints', '10.40.128.0/24'),
     privateEndpointSecurityGroup: nsg,
     keyVault: vault,
+    keyVaultReady: [vaultZoneLink],
+    secretAdministratorPrincipalId: DEPLOYER,
+    secretReaderPrincipalIds: [PLANNER],
     logAnalyticsWorkspace: workspace,
     actionGroup,
   });
@@ -148,7 +176,7 @@ describe('HybridLink over VPN', () => {
       generation: 'Generation2',
       active_active: true,
       enable_bgp: true,
-      bgp_settings: { asn: 65515 },
+      bgp_settings: { asn: DEFAULT_CLOUD_ASN.azure },
     });
     // AND it has two IP configurations in GatewaySubnet, each on its own zonal Standard public IP
     const configs = gateway.ip_configuration as Array<Record<string, string>>;
@@ -246,8 +274,23 @@ describe('HybridLink over VPN', () => {
     const officer = Object.entries(resourcesOf(json, 'azurerm_role_assignment')).find(
       ([, r]) => r.role_definition_name === 'Key Vault Secrets Officer',
     );
-    expect(officer?.[1]).toMatchObject({ scope: ref('azurerm_key_vault.kv', 'id') });
-    expect(secret.depends_on).toEqual([`azurerm_role_assignment.${officer?.[0]}`]);
+    // AND the officer is the fixed deploy identity, never whoever runs apply
+    expect(officer?.[1]).toMatchObject({ scope: ref('azurerm_key_vault.kv', 'id'), principal_id: DEPLOYER });
+    expect(resourcesOf(json, 'azurerm_client_config')).toEqual({});
+    expect(json.data?.azurerm_client_config).toBeUndefined();
+    // AND the secret waits for the vault's private endpoint DNS link as well as the role
+    expect(secret.depends_on).toEqual([
+      `azurerm_role_assignment.${officer?.[0]}`,
+      'azurerm_private_dns_zone_virtual_network_link.kv-zone-link',
+    ]);
+    // AND the plan identity may read that one secret to refresh it
+    const reader = Object.values(resourcesOf(json, 'azurerm_role_assignment')).find(
+      (r) => r.role_definition_name === 'Key Vault Secrets User',
+    );
+    expect(reader).toMatchObject({
+      scope: `\${${addressOf(json, 'azurerm_key_vault_secret')}.resource_versionless_id}`,
+      principal_id: PLANNER,
+    });
     // AND the connection reads its key from that secret
     expect(only(json, 'azurerm_virtual_network_gateway_connection').shared_key).toBe(
       `\${${addressOf(json, 'azurerm_key_vault_secret')}.value}`,
@@ -520,9 +563,10 @@ describe('HybridLink Azure Arc landing zone', () => {
   it('labels and taints on-premises GPU nodes like the cloud GPU pools', () => {
     // GIVEN the label and taint contract of GPU nodes
     // THEN on-premises nodes use the same keys and taint as the AKS GPU pools
-    expect(GPU_TAINT).toBe('nvidia.com/gpu=present:NoSchedule');
+    expect(GPU_NODE_TAINT).toBe(`${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}`);
+    expect(GPU_NODE_TAINT).toBe('nvidia.com/gpu=present:NoSchedule');
     expect(POOL_LABEL).toBe('mlops.platform/pool');
-    expect(ACCELERATOR_LABEL).toBe('mlops.platform/accelerator');
+    expect(ON_PREM_POOL).toBe('onprem');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetStartDate } from '../../lib/azure/monitoring';
+import { apiSignalQuery, budgetStartDate } from '../../lib/azure/monitoring';
+import { DEFAULT_API_ALARMS } from '../../lib/config';
 import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Monitoring', () => {
@@ -19,21 +20,25 @@ describe('Monitoring', () => {
     expect(group?.email_receiver).toEqual([expect.objectContaining({ email_address: 'mlops-oncall@example.com' })]);
   });
 
-  it('alerts on not-ready nodes, APIM 5xx and latency, and on each GPU pool at max (a log alert)', () => {
-    const names = Object.values(resourcesOf(json, 'azurerm_monitor_metric_alert')).map((a) => a.name);
-    expect(names.sort()).toEqual(
+  it('alerts on not-ready nodes, each GPU pool at max, and the API and every model on 5xx share and p99', () => {
+    const env = fixtures.azureProduction;
+    const metric = Object.values(resourcesOf(json, 'azurerm_monitor_metric_alert')).map((a) => a.name);
+    expect(metric).toEqual(['alert-mlops-az-production-aks-nodes-not-ready']);
+    const logs = Object.values(resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+    const models = env.serving?.models.map((m) => m.name) ?? [];
+    expect(logs.map((a) => a.name).sort()).toEqual(
       [
-        'alert-mlops-az-production-aks-nodes-not-ready',
-        'alert-mlops-az-production-apim-5xx',
-        'alert-mlops-az-production-apim-latency',
+        'alert-mlops-az-production-gpu-infer-at-max',
+        'alert-mlops-az-production-gpu-train-at-max',
+        'alert-mlops-az-production-api-errors',
+        'alert-mlops-az-production-api-latency',
+        ...models.flatMap((m) => [
+          `alert-mlops-az-production-model-${m}-errors`,
+          `alert-mlops-az-production-model-${m}-latency`,
+        ]),
       ].sort(),
     );
-    const gpu = Object.values(resourcesOf(json, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
-    expect(gpu.map((a) => a.name).sort()).toEqual([
-      'alert-mlops-az-production-gpu-infer-at-max',
-      'alert-mlops-az-production-gpu-train-at-max',
-    ]);
-    expect(gpu).toContainEqual(
+    expect(logs).toContainEqual(
       expect.objectContaining({
         criteria: [
           expect.objectContaining({
@@ -45,6 +50,41 @@ describe('Monitoring', () => {
         action: { action_groups: [expect.stringContaining('azurerm_monitor_action_group.')] },
       }),
     );
+  });
+
+  it('alarms on the same two signals as AWS: 5xx percent and p99 latency over 5-minute windows, per model', () => {
+    for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
+      const logs = Object.values(resourcesOf(synthAzure(env).json, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+      for (const model of env.serving?.models ?? []) {
+        const errors = logs.find((a) => a.name === `alert-mlops-${env.name}-model-${model.name}-errors`);
+        const latency = logs.find((a) => a.name === `alert-mlops-${env.name}-model-${model.name}-latency`);
+        for (const alert of [errors, latency]) {
+          expect(alert).toMatchObject({ window_duration: 'PT5M', evaluation_frequency: 'PT5M' });
+          const criteria = ((alert?.criteria ?? []) as Array<Record<string, unknown>>)[0];
+          expect(criteria?.query).toContain(`ApiId in ('model-${model.name}')`);
+          expect(criteria?.failing_periods).toEqual({
+            number_of_evaluation_periods: DEFAULT_API_ALARMS.evaluationPeriods,
+            minimum_failing_periods_to_trigger_alert: DEFAULT_API_ALARMS.evaluationPeriods,
+          });
+        }
+        const errorCriteria = ((errors?.criteria ?? []) as Array<Record<string, unknown>>)[0];
+        expect(errorCriteria?.threshold).toBe(
+          env.monitoring.apiErrorRatePercent ?? DEFAULT_API_ALARMS.errorRatePercent,
+        );
+        expect(errorCriteria?.query).toContain('countif(ResponseCode >= 500)');
+        const latencyCriteria = ((latency?.criteria ?? []) as Array<Record<string, unknown>>)[0];
+        expect(latencyCriteria?.threshold).toBe(env.monitoring.apiLatencyP99Ms ?? DEFAULT_API_ALARMS.latencyP99Ms);
+        expect(latencyCriteria?.query).toContain('percentile(TotalTime, 99)');
+      }
+    }
+    const strict = vary(fixtures.azureStaging, (d) => {
+      d.monitoring.apiErrorRatePercent = 1;
+      d.monitoring.apiLatencyP99Ms = 500;
+    });
+    const logs = Object.values(resourcesOf(synthAzure(strict).json, 'azurerm_monitor_scheduled_query_rules_alert_v2'));
+    const api = logs.find((a) => a.name === 'alert-mlops-az-staging-api-latency');
+    expect(((api?.criteria ?? []) as Array<Record<string, unknown>>)[0]?.threshold).toBe(500);
+    expect(apiSignalQuery(['model-a'], 'errors')).toContain('100.0 * failed / total');
   });
 
   it('sends diagnostics of the vault, blob service, registry, APIM, AKS and ML workspace', () => {

@@ -3,7 +3,12 @@ import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { environments } from '../../environments';
-import { buildGithubDelivery, DeliveryIdentity, GithubDeliveryStack } from '../../lib/azure/pipeline';
+import {
+  buildGithubDelivery,
+  DeliveryIdentity,
+  GithubDeliveryStack,
+  PRIVILEGED_ROLE_IDS,
+} from '../../lib/azure/pipeline';
 import { type AzureEnvironment, PlatformNames } from '../../lib/config';
 import { fixtures, resourcesOf, type TerraformJson, vary } from '../util';
 
@@ -229,12 +234,33 @@ describe('DeliveryIdentity', () => {
         .map((a) => a.role_definition_name)
         .sort();
     expect(byPrincipal(identityKey(json, 'deploy'))).toEqual([
-      'Azure Kubernetes Service RBAC Writer',
       'Contributor',
       'Role Based Access Control Administrator',
       'Storage Blob Data Contributor',
     ]);
     expect(byPrincipal(identityKey(json, 'plan'))).toEqual(['Reader']);
+  });
+
+  it('limits the roles the deploy identity may assign: never a privileged administrator role, only to service principals', () => {
+    const json = synthIdentity(fixtures.azureStaging);
+    const administrator = Object.values(resourcesOf(json, 'azurerm_role_assignment')).find(
+      (a) => a.role_definition_name === 'Role Based Access Control Administrator',
+    );
+    expect(administrator).toMatchObject({ condition_version: '2.0' });
+    const condition = String(administrator?.condition);
+    // Owner, User Access Administrator and RBAC Administrator are excluded on write and delete
+    for (const id of Object.values(PRIVILEGED_ROLE_IDS)) {
+      expect(condition.split(id)).toHaveLength(3);
+    }
+    expect(condition).toContain('ForAnyOfAllValues:GuidNotEquals');
+    expect(condition).toContain(
+      "roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}",
+    );
+    // and no other deploy role carries a condition
+    const others = Object.values(resourcesOf(json, 'azurerm_role_assignment')).filter(
+      (a) => a.role_definition_name !== 'Role Based Access Control Administrator',
+    );
+    for (const a of others) expect(a.condition).toBeUndefined();
   });
 
   it('outputs both client ids under static names for the bootstrap', () => {

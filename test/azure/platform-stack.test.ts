@@ -18,6 +18,15 @@ describe('PlatformStack', () => {
     });
   });
 
+  it('keeps the provider off the storage queue and static-website data planes, which are private', () => {
+    // GIVEN storage accounts with public network access off WHEN the provider is configured
+    // THEN it does not poll data planes it cannot reach (azurerm #33454)
+    for (const env of azureEnvironments) {
+      const features = synthAzure(env).json.provider?.azurerm?.[0]?.features as Array<Record<string, unknown>>;
+      expect(features[0]?.storage).toEqual([{ data_plane_available: false }]);
+    }
+  });
+
   it('keeps state in the environment’s azurerm backend with Entra ID auth', () => {
     const { json } = synthAzure(fixtures.azureProduction);
     expect(json.terraform?.backend).toEqual({
@@ -89,7 +98,7 @@ describe('PlatformStack', () => {
     expect(stack.modelsContainer.nameInput).toBe('models');
     expect(stack.containerRegistry.nameInput).toBe(stack.names.containerRegistry);
     expect(stack.apiManagement.nameInput).toBe(stack.names.apiManagement);
-    expect(stack.gpuPools.map((p) => p.config.name)).toEqual(['infer', 'train']);
+    expect(stack.gpuPools.map((p) => p.nodePool.nameInput)).toEqual(['infer', 'train']);
   });
 
   it('tags every taggable resource with the platform tags', () => {

@@ -4,7 +4,7 @@ import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 describe('Registry', () => {
   const { json } = synthAzure(fixtures.azureProduction);
 
-  it('creates a private, zone-redundant Premium registry with CMK and no admin or anonymous access', () => {
+  it('creates a private, zone-redundant Premium registry with no admin or anonymous access', () => {
     expect(Object.values(resourcesOf(json, 'azurerm_container_registry'))).toEqual([
       expect.objectContaining({
         sku: 'Premium',
@@ -13,10 +13,17 @@ describe('Registry', () => {
         public_network_access_enabled: false,
         zone_redundancy_enabled: true,
         retention_policy_in_days: 30,
-        encryption: [expect.objectContaining({ key_vault_key_id: expect.stringContaining('versionless_id') })],
+        identity: { type: 'SystemAssigned' },
         lifecycle: { prevent_destroy: true },
       }),
     ]);
+  });
+
+  it('encrypts with platform keys: a CMK through a user-assigned identity cannot pass the private vault', () => {
+    for (const env of [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid]) {
+      const registry = Object.values(resourcesOf(synthAzure(env).json, 'azurerm_container_registry'))[0];
+      expect(registry?.encryption).toBeUndefined();
+    }
   });
 
   it('gives the kubelet identity AcrPull on the registry', () => {

@@ -10,7 +10,10 @@ import { fixtures, resourcesOf, synthAzure, vary } from '../util';
 
 describe('Storage', () => {
   const { json } = synthAzure(fixtures.azureProduction);
-  const account = () => Object.values(resourcesOf(json, 'azurerm_storage_account'))[0];
+  /** The data lake (the ML workspace has a flat-namespace account of its own). */
+  const lakeOf = (j: typeof json) =>
+    Object.values(resourcesOf(j, 'azurerm_storage_account')).find((r) => r.is_hns_enabled === true);
+  const account = () => lakeOf(json);
 
   it('creates a private ADLS Gen2 account with Entra-only access, GZRS and prevent_destroy in production', () => {
     expect(account()).toMatchObject({
@@ -23,7 +26,7 @@ describe('Storage', () => {
       account_replication_type: 'GZRS',
       lifecycle: { prevent_destroy: true },
     });
-    const staging = Object.values(resourcesOf(synthAzure(fixtures.azureStaging).json, 'azurerm_storage_account'))[0];
+    const staging = lakeOf(synthAzure(fixtures.azureStaging).json);
     expect(staging?.account_replication_type).toBe('ZRS');
   });
 
@@ -42,7 +45,8 @@ describe('Storage', () => {
       d.serving = undefined;
     });
     const names = Object.values(resourcesOf(synthAzure(zones).json, 'azurerm_storage_container')).map((c) => c.name);
-    expect(names.sort()).toEqual(['artifacts', 'models']);
+    // and the serving container Flux reconciles
+    expect(names.sort()).toEqual(['artifacts', 'models', 'serving']);
   });
 
   it('keeps deleted data for noncurrentVersionDays and tiers by the configured lifecycle', () => {
@@ -82,7 +86,12 @@ describe('Storage.modelsContainer', () => {
     const base = { environment: env, names, resourceGroup };
     const network = new Network(stack, 'network', base);
     const monitoring = new Monitoring(stack, 'monitoring', base);
-    const keys = new Keys(stack, 'keys', { ...base, network, monitoring });
+    const keys = new Keys(stack, 'keys', {
+      ...base,
+      network,
+      monitoring,
+      administratorPrincipalId: '00000000-0000-0000-0000-0000000000d1',
+    });
     const storage = new Storage(stack, 'storage', { ...base, network, monitoring, keys });
     // WHEN the models container is asked for THEN it says what is missing
     expect(() => storage.modelsContainer).toThrow(/no 'models' zone/);
