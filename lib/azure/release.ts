@@ -10,6 +10,7 @@ import {
   type CanaryStep,
   CPU_POOL,
   DATA_ZONES,
+  MODEL_METRICS_NAMESPACE,
   NO_IMAGE,
   PlatformNames,
   POOL_LABEL,
@@ -137,7 +138,7 @@ export function renderServing(
       kind: 'azure-monitor',
       resourceId: values.clusterId,
       region: env.target.location,
-      namespace: 'mlops/models',
+      namespace: MODEL_METRICS_NAMESPACE,
     },
     events: { kind: 'eventgrid', endpoint: values.eventsEndpoint },
     binding: {

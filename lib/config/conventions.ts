@@ -107,3 +107,19 @@ export const CAPTURE_PREFIX = 'captures';
 export function baselineKey(model: string, version: string): string {
   return `${model}/${version}/baseline.json`;
 }
+
+/**
+ * Namespace of the metrics the model agent publishes (batch runs, drift, outliers): a CloudWatch
+ * namespace on AWS, an Azure Monitor custom metric namespace on Azure (case-insensitive there).
+ */
+export const MODEL_METRICS_NAMESPACE = 'MLOps/Models';
+
+/** AWS: the EventBridge bus of an environment's model events ("Model Drift Detected"). */
+export function modelEventBusName(environmentName: string): string {
+  return `${PROJECT}-${environmentName}-models`;
+}
+
+/** AWS: the `source` of the model events the agent puts on the bus. */
+export function modelEventSource(environmentName: string): string {
+  return `${PROJECT}.${environmentName}.models`;
+}
