@@ -7,11 +7,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import { AGENT_PORT, type AwsEnvironment, type ModelEndpointConfig, type PlatformNames } from '../config';
+import { AGENT_READY_PATH } from '../kubernetes/names';
 import { acknowledge, managedPolicyFinding } from './acknowledge';
 
-/** Port of the inference service's pods, what the NLB's IP targets listen on. */
-export const INFERENCE_PORT = 8080;
 /** The API stage name. */
 export const API_STAGE = 'v1';
 
@@ -34,14 +33,14 @@ export interface ModelApiProps {
 }
 
 /**
- * The model API: a regional REST API that forwards `POST /models/{model}/invoke` through a VPC
- * link to an internal Network Load Balancer in the private subnets.
+ * The model API: a regional REST API whose per-model routes (`POST /models/<name>/invoke`,
+ * `GET /models/<name>/health`, `POST /models/<name>/preview/invoke`) go through a VPC link to an
+ * internal Network Load Balancer in the private subnets: the model's live listener
+ * (`gatewayPort`) or its preview listener (`gatewayPort + 1`).
  *
- * The NLB's target group is an IP target group on the inference pods' port: the inference
- * service's `TargetGroupBinding` (the AWS Load Balancer Controller runs in the cluster; the
- * binding itself is deployed with the model-serving workload) registers the pod IPs, so traffic goes straight to ready pods on whichever GPU node
- * they run, and a pool that scales to zero simply has no targets. `targetGroup` is exposed for
- * that binding.
+ * The listeners and the slots' IP target groups belong to the environment's `Serving` stack
+ * (lib/aws/serving.ts), whose weights a release sets; the slots' `TargetGroupBinding`s register
+ * the pod IPs, so traffic goes straight to ready pods on whichever node they run.
  *
  * Throttling and auth come from `env.api` (IAM SigV4, or API keys with a usage plan and daily
  * quota); bodies are validated against a JSON schema; access logs go to a KMS-encrypted log group;
@@ -50,8 +49,7 @@ export interface ModelApiProps {
 export class ModelApi extends Construct {
   public readonly api: apigw.RestApi;
   public readonly loadBalancer: elbv2.NetworkLoadBalancer;
-  public readonly targetGroup: elbv2.NetworkTargetGroup;
-  /** The load balancer's security group (HTTP in from the VPC, the inference port out). */
+  /** The load balancer's security group (no inbound rules: VPC-link traffic only; the agent port out). */
   public readonly loadBalancerSecurityGroup: ec2.SecurityGroup;
   public readonly accessLogGroup: logs.LogGroup;
   public readonly usagePlan?: apigw.UsagePlan;
@@ -66,16 +64,19 @@ export class ModelApi extends Construct {
 
     const nlbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
-      description: 'Internal model API load balancer: HTTP from the VPC (the API Gateway VPC link)',
+      description: 'Internal model API load balancer: the API Gateway VPC link only, to the model agents',
       allowAllOutbound: false,
     });
     this.loadBalancerSecurityGroup = nlbSecurityGroup;
-    nlbSecurityGroup.addIngressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(80), 'VPC link from API Gateway');
-    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(INFERENCE_PORT), 'Inference pods');
+    // No inbound rule: the VPC link reaches the NLB through PrivateLink from API Gateway's own
+    // network, whose addresses no rule can name, so inbound rules are not enforced on PrivateLink
+    // traffic (below) and nothing else in the VPC may call the listeners around the API's auth.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
+    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(AGENT_PORT), 'Model agents');
     props.inferenceSecurityGroup?.addIngressRule(
       nlbSecurityGroup,
-      ec2.Port.tcp(INFERENCE_PORT),
-      'Model API load balancer to the inference pods',
+      ec2.Port.tcp(AGENT_PORT),
+      'Model API load balancer to the model agents (traffic and health checks)',
     );
     this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
       vpc: props.vpc,
@@ -83,22 +84,10 @@ export class ModelApi extends Construct {
       internetFacing: false,
       crossZoneEnabled: true,
       securityGroups: [nlbSecurityGroup],
+      enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
       deletionProtection: production,
     });
     this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'model-api-nlb');
-    this.targetGroup = new elbv2.NetworkTargetGroup(this, 'InferenceTargets', {
-      vpc: props.vpc,
-      port: INFERENCE_PORT,
-      protocol: elbv2.Protocol.TCP,
-      targetType: elbv2.TargetType.IP,
-      healthCheck: { protocol: elbv2.Protocol.HTTP, path: '/health', port: String(INFERENCE_PORT) },
-      deregistrationDelay: Duration.seconds(30),
-    });
-    this.loadBalancer.addListener('Http', {
-      port: 80,
-      protocol: elbv2.Protocol.TCP,
-      defaultTargetGroups: [this.targetGroup],
-    });
     const vpcLink = new apigw.VpcLink(this, 'VpcLink', {
       vpcLinkName: props.names.resource('model-api'),
       targets: [this.loadBalancer],
@@ -188,26 +177,10 @@ export class ModelApi extends Construct {
         },
       },
     });
-    const invoke = this.api.root.addResource('models').addResource('{model}').addResource('invoke');
-    invoke.addMethod(
-      'POST',
-      new apigw.Integration({
-        type: apigw.IntegrationType.HTTP_PROXY,
-        integrationHttpMethod: 'POST',
-        uri: `http://${this.loadBalancer.loadBalancerDnsName}/models/{model}/invoke`,
-        options: {
-          connectionType: apigw.ConnectionType.VPC_LINK,
-          vpcLink,
-          requestParameters: { 'integration.request.path.model': 'method.request.path.model' },
-          timeout: Duration.seconds(29),
-        },
-      }),
-      {
-        requestValidator: validator,
-        requestModels: { 'application/json': model },
-        requestParameters: { 'method.request.path.model': true },
-      },
-    );
+    const models = this.api.root.addResource('models');
+    for (const m of env.serving?.models ?? []) {
+      this.addModelRoutes(models, m, vpcLink, m.protocol === 'kserve-v2' ? { validator, model } : undefined);
+    }
 
     if (!iamAuth) {
       this.usagePlan = this.api.addUsagePlan('UsagePlan', {
@@ -245,6 +218,39 @@ export class ModelApi extends Construct {
         });
       }
     }
+  }
+
+  /**
+   * A model's routes: invoke and health to its live listener, preview invoke to its preview
+   * listener; the agent answers `/models/<name>/invoke` and its readiness path. The body schema
+   * (an `inputs` array) is KServe v2's, so only those models get it.
+   */
+  private addModelRoutes(
+    models: apigw.IResource,
+    m: ModelEndpointConfig,
+    vpcLink: apigw.IVpcLink,
+    body?: { validator: apigw.IRequestValidator; model: apigw.IModel },
+  ): void {
+    const resource = models.addResource(m.name);
+    const dns = this.loadBalancer.loadBalancerDnsName;
+    // API Gateway waits at most 29 s by default.
+    const timeout = Duration.seconds(Math.min(m.timeoutSeconds, 29));
+    const route = (parent: apigw.IResource, method: string, port: number, path: string) =>
+      parent.addMethod(
+        method,
+        new apigw.Integration({
+          type: apigw.IntegrationType.HTTP_PROXY,
+          integrationHttpMethod: method,
+          uri: `http://${dns}:${port}${path}`,
+          options: { connectionType: apigw.ConnectionType.VPC_LINK, vpcLink, timeout },
+        }),
+        method === 'POST' && body
+          ? { requestValidator: body.validator, requestModels: { 'application/json': body.model } }
+          : undefined,
+      );
+    route(resource.addResource('invoke'), 'POST', m.gatewayPort, `/models/${m.name}/invoke`);
+    route(resource.addResource('health'), 'GET', m.gatewayPort, AGENT_READY_PATH);
+    route(resource.addResource('preview').addResource('invoke'), 'POST', m.gatewayPort + 1, `/models/${m.name}/invoke`);
   }
 
   private createWaf(

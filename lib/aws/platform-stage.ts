@@ -20,12 +20,15 @@ import {
 } from '../config';
 import { ModelApi } from './api';
 import { PlatformCluster } from './cluster';
+import { FeatureFlags } from './feature-flags';
 import { GpuPools } from './gpu-pool';
 import { HybridLink } from './hybrid-link';
 import { type KeyPurpose, PlatformKeys } from './keys';
 import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
 import { PlatformNetwork } from './network';
-import { PlatformRegistry } from './registry';
+import { PlatformRegistry, REPOSITORIES } from './registry';
+import { ReleaseState } from './release-state';
+import { grantServingAccess, ServingStack } from './serving';
 import { PlatformStorage, pascal } from './storage';
 
 interface PlatformStackProps extends StackProps {
@@ -96,6 +99,12 @@ export class PlatformStage extends Stage {
   public readonly dashboard: cloudwatch.Dashboard;
   /** The link to the on-premises data centre, when the environment has `hybrid`. */
   public readonly hybridLink?: HybridLink;
+  /** The models' feature flags (AppConfig). */
+  public readonly featureFlags: FeatureFlags;
+  /** The serving release state (SSM parameters the `Serving` stack resolves). */
+  public readonly releaseState: ReleaseState;
+  /** The stack of the serving workload, listeners and target groups, when the environment serves models. */
+  public readonly serving?: ServingStack;
 
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
     const env = props.environment;
@@ -138,7 +147,13 @@ export class PlatformStage extends Stage {
     this.isolatedSubnets = this.network.isolatedSubnets;
     this.storage = new PlatformStorage(stack, 'Storage', { ...common, dataKey: this.keys.data });
     this.modelsBucket = this.storage.bucket('models');
-    this.registry = new PlatformRegistry(stack, 'Registry', { ...common, dataKey: this.keys.data });
+    const models = env.serving?.models ?? [];
+    this.registry = new PlatformRegistry(stack, 'Registry', {
+      ...common,
+      dataKey: this.keys.data,
+      // The model agent and every model's repository (`<p>-<env>/<repository>`), besides the defaults.
+      repositories: [...new Set([...REPOSITORIES, 'model-agent', ...models.map((m) => m.repository)])],
+    });
     this.modelRepository = this.registry.modelServing;
     this.platformCluster = new PlatformCluster(stack, 'Cluster', {
       ...common,
@@ -174,6 +189,29 @@ export class PlatformStage extends Stage {
     this.alarmTopic = this.monitoring.alarmTopic;
     this.dashboard = this.monitoring.dashboard;
 
+    this.featureFlags = new FeatureFlags(stack, 'FeatureFlags', {
+      names: this.names,
+      environmentName: env.name,
+      models,
+      rollbackAlarms: this.monitoring.alarms.filter((a) => ['Api5xxRate', 'ApiLatencyP99'].includes(a.node.id)),
+      vpc: this.vpc,
+      subnets: this.privateSubnets,
+      endpointSecurityGroup: this.network.endpointSecurityGroup,
+    });
+    grantServingAccess(this.platformCluster.modelServingRole, {
+      environment: env,
+      buckets: this.storage.buckets,
+      flagsConfigurationArn: stack.formatArn({
+        service: 'appconfig',
+        resource: 'application',
+        resourceName: `${this.featureFlags.application.ref}/environment/${this.featureFlags.environment.ref}/configuration/${this.featureFlags.profile.ref}`,
+      }),
+    });
+    this.releaseState = new ReleaseState(stack, 'ServingRelease', {
+      environmentName: env.name,
+      models: models.map((m) => m.name),
+    });
+
     if (env.hybrid) {
       const isolated = this.vpc.selectSubnets(this.isolatedSubnets).subnets;
       this.hybridLink = new HybridLink(stack, 'HybridLink', {
@@ -190,6 +228,29 @@ export class PlatformStage extends Stage {
         queryLogKey: this.keys.logs,
         queryLogRetention: env.monitoring.logRetentionDays as logs.RetentionDays,
       });
+    }
+
+    if (models.length > 0) {
+      this.serving = new ServingStack(this, 'Serving', {
+        stackName: this.names.resource('serving'),
+        description: `MLOps platform '${env.name}': model serving release (workload, listeners, target groups)`,
+        terminationProtection: production,
+        environment: env,
+        names: this.names,
+        cluster: this.cluster,
+        vpc: this.vpc,
+        loadBalancer: this.modelApi.loadBalancer,
+        gatewayCidrs: this.vpc.selectSubnets(this.privateSubnets).subnets.map((s) => s.ipv4CidrBlock),
+        apiName: this.names.resource('model-api'),
+        alarmTopic: this.alarmTopic,
+        flags: {
+          application: this.featureFlags.applicationName,
+          environment: this.featureFlags.environmentName,
+          profile: this.featureFlags.profileName,
+        },
+      });
+      // The SSM parameters the stack resolves must exist first.
+      this.serving.addDependency(this.platform);
     }
 
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });

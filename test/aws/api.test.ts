@@ -1,21 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { INFERENCE_PORT } from '../../lib/aws/api';
+import { AGENT_PORT } from '../../lib/config';
 import { fixtures } from '../util';
 import { stageOf } from './harness';
 
 describe('ModelApi', () => {
-  it('fronts an internal NLB in the private subnets through a VPC link, with an IP target group on the inference port', () => {
+  it('fronts an internal NLB in the private subnets through a VPC link; its listeners and target groups belong to the Serving stack', () => {
     const { template, stage } = stageOf(fixtures.awsStaging);
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Type: 'network',
       Scheme: 'internal',
     });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      TargetType: 'ip',
-      Port: INFERENCE_PORT,
-      Protocol: 'TCP',
-    });
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 0);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 0);
     template.hasResourceProperties('AWS::ApiGateway::Method', {
       HttpMethod: 'POST',
       Integration: Match.objectLike({ Type: 'HTTP_PROXY', ConnectionType: 'VPC_LINK' }),
@@ -80,12 +77,12 @@ describe('ModelApi', () => {
 });
 
 describe('ModelApi network path', () => {
-  it('opens the cluster security group to the load balancer on the inference port only', () => {
+  it('opens the cluster security group to the load balancer on the agent port only', () => {
     const { template } = stageOf(fixtures.awsStaging);
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
       IpProtocol: 'tcp',
-      FromPort: INFERENCE_PORT,
-      ToPort: INFERENCE_PORT,
+      FromPort: AGENT_PORT,
+      ToPort: AGENT_PORT,
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Cluster'), 'ClusterSecurityGroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ApiLoadBalancerSecurityGroup'), 'GroupId'] },
     });

@@ -92,7 +92,12 @@ describe('PlatformCluster', () => {
     const statements = JSON.stringify(policies.map((p) => p.Properties.PolicyDocument.Statement));
     expect(statements).toContain('s3:GetObject*');
     expect(statements).toContain('ecr:BatchGetImage');
-    expect(statements).not.toContain('s3:PutObject');
+    // Writes go to the capture and batch-output prefixes only, never to the models zone.
+    const writes = policies
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string[]; Resource: unknown }>)
+      .filter((s) => JSON.stringify(s.Action).includes('s3:PutObject'));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const write of writes) expect(JSON.stringify(write.Resource)).not.toContain('StorageModels');
   });
 
   it('pre-creates the control-plane and Container Insights log groups with the logs key and retention', () => {

@@ -94,7 +94,7 @@ describe.each(awsEnvironments)('AWS environment $name', (env) => {
   const synthesized = synthAws(env);
 
   it('synthesizes with every compliance pack passing', () => {
-    expect(Object.keys(synthesized.templates)).toEqual(['Platform']);
+    expect(Object.keys(synthesized.templates)).toEqual(['Platform', 'Serving']);
   });
 
   it('asks for no context lookups, so `cdk synth` needs no credentials', () => {
