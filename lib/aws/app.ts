@@ -43,11 +43,15 @@ export function buildAwsApp(
     const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, stages: promotedStages });
     const staging = promoted.find((env) => env.stage === 'staging');
     const production = promoted.find((env) => env.stage === 'production');
-    if (staging && production) {
+    const stageOf = (env?: PlatformEnvironment) => promotedStages.find((stage) => stage.environment === env);
+    const stagingStage = stageOf(staging);
+    const productionStage = stageOf(production);
+    // The model pipelines release into the Serving stacks; without models there is nothing to deliver.
+    if (stagingStage?.serving && productionStage?.serving) {
       new ModelDeliveryStack(app, `${pascalCase(delivery.name)}Models`, {
         delivery,
-        staging,
-        production,
+        staging: stagingStage,
+        production: productionStage,
         topic: stack.topic,
       });
     }

@@ -30,73 +30,100 @@ describe('ModelDeliveryStack', () => {
     assembly = app.synth();
     template = Template.fromJSON(assembly.getStackArtifact(stack.artifactId).template as Record<string, unknown>);
     pipeline = (
-      Object.values(template.findResources('AWS::CodePipeline::Pipeline'))[0] as { Properties: typeof pipeline }
+      Object.values(
+        template.findResources('AWS::CodePipeline::Pipeline', { Properties: { Name: 'mlops-delivery-model-churn' } }),
+      )[0] as { Properties: typeof pipeline }
     ).Properties;
   });
 
-  it('runs in the tooling account as a queued V2 pipeline with a MODEL_VERSION variable', () => {
+  it('runs one queued V2 pipeline per model in the tooling account with a MODEL_VERSION variable', () => {
     expect([stack.account, stack.region]).toEqual([delivery.account, delivery.region]);
+    expect(Object.keys(stack.pipelines)).toEqual(['churn', 'assistant']);
     expect(pipeline.PipelineType).toBe('V2');
     expect(pipeline.ExecutionMode).toBe('QUEUED');
     expect(pipeline.Variables).toEqual([expect.objectContaining({ Name: 'MODEL_VERSION', DefaultValue: 'latest' })]);
   });
 
-  it('puts the approval after every staging action and before every production action', () => {
-    expect(pipeline.Stages.map((s) => s.Name)).toEqual(['Source', 'Staging', 'Approve', 'Production']);
-    const positions = pipeline.Stages.flatMap((stage, i) =>
-      stage.Actions.map((a) => ({ stage: stage.Name, provider: a.ActionTypeId.Provider, at: i * 1000 + a.RunOrder })),
-    );
-    const approval = positions.filter((p) => p.provider === 'Manual');
-    expect(approval).toHaveLength(1);
-    const at = approval[0]?.at as number;
-    const staging = positions.filter((p) => p.stage === 'Staging');
-    const production = positions.filter((p) => p.stage === 'Production');
-    expect(staging.map((p) => p.provider)).toEqual(['CodeBuild', 'CodeBuild']);
-    expect(production.map((p) => p.provider)).toEqual(['CodeBuild']);
-    for (const p of staging) expect(p.at).toBeLessThan(at);
-    for (const p of production) expect(p.at).toBeGreaterThan(at);
+  it('releases to staging, smoke-tests and rolls out before the approval, then copies and releases to production', () => {
+    expect(pipeline.Stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'Staging', 'Approve', 'Production']);
+    const order = (stage: string) =>
+      [...(pipeline.Stages.find((s) => s.Name === stage)?.Actions ?? [])]
+        .sort((a, b) => a.RunOrder - b.RunOrder)
+        .map((a) => `${a.Name}:${a.ActionTypeId.Provider}`);
+    expect(order('Staging')).toEqual([
+      'StagingPrepare:CodeBuild',
+      'StagingRelease:CloudFormation',
+      'StagingSmoke:CodeBuild',
+      'StagingRollout:CodeBuild',
+    ]);
+    expect(order('Approve')).toEqual(['Approve:Manual']);
+    expect(order('Production')).toEqual([
+      'Copy:CodeBuild',
+      'ProductionPrepare:CodeBuild',
+      'ProductionRelease:CloudFormation',
+      'ProductionSmoke:CodeBuild',
+      'ProductionRollout:CodeBuild',
+    ]);
   });
 
-  it('names the approved version and digest in the approval comment', () => {
-    const approve = pipeline.Stages.find((s) => s.Name === 'Approve')?.Actions[0];
-    expect(approve?.Configuration.CustomData).toBe(
-      'Promote model-serving #{Release.MODEL_VERSION} (#{Release.IMAGE_DIGEST}) from staging to production',
+  it('releases the Serving stack by CloudFormation with the release parameters, as the bootstrap roles', () => {
+    const release = pipeline.Stages.find((s) => s.Name === 'Staging')?.Actions.find((a) => a.Name === 'StagingRelease');
+    expect(release?.Configuration).toMatchObject({
+      ActionMode: 'CREATE_UPDATE',
+      StackName: 'mlops-staging-serving',
+      RoleArn: 'arn:aws:iam::111111111111:role/cdk-hnb659fds-cfn-exec-role-111111111111-eu-west-1',
+    });
+    const overrides = JSON.parse(String(release?.Configuration.ParameterOverrides));
+    expect(overrides).toMatchObject({
+      ChurnGreenWeight: '/mlops/staging/serving/churn/green-weight',
+      AgentImage: '/mlops/staging/serving/agent-image',
+    });
+    expect(String(release?.Configuration.TemplatePath)).toMatch(
+      /^ChurnSynth::assembly-Staging\/StagingServing[0-9A-F]{8}\.template\.json$/,
     );
   });
 
-  it('starts on successful image pushes to the staging model-serving repository', () => {
+  it('steps the canary with bakes and rolls back by itself when an alarm fires', () => {
+    const rollout = pipeline.Stages.find((s) => s.Name === 'Production')?.Actions.find(
+      (a) => a.Name === 'ProductionRollout',
+    );
+    const variables = JSON.parse(String(rollout?.Configuration.EnvironmentVariables)) as Array<{
+      name: string;
+      value: string;
+    }>;
+    expect(variables.find((v) => v.name === 'STEPS')?.value).toBe('10:15 50:15 100:15');
+    expect(variables.find((v) => v.name === 'ALARMS')?.value).toBe(
+      'mlops-production-model-churn-5xx mlops-production-model-churn-latency',
+    );
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Source: { BuildSpec: Match.stringLikeRegexp('an alarm fired at \\$w%: traffic back to \\$OLD') },
+    });
+  });
+
+  it('copies the image index by digest and never pushes an existing tag again (rollback re-releases an old tag)', () => {
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Source: {
+        BuildSpec: Match.stringLikeRegexp(
+          'EXISTING=\\$\\(crane digest[\\s\\S]*test \\\\"\\$EXISTING\\\\" = \\\\"\\$IMAGE_DIGEST\\\\"; else crane copy',
+        ),
+      },
+    });
+    expect(JSON.stringify(template.toJSON())).not.toContain('docker push');
+  });
+
+  it('starts on successful image pushes to the staging model repository', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: {
         source: ['aws.ecr'],
         account: ['111111111111'],
-        detail: Match.objectLike({ 'repository-name': ['mlops-staging/model-serving'], result: ['SUCCESS'] }),
+        detail: Match.objectLike({ 'repository-name': ['mlops-staging/models/churn'], result: ['SUCCESS'] }),
       },
       Targets: [Match.objectLike({ Arn: Match.anyValue(), RoleArn: Match.anyValue() })],
     });
-    template.hasResourceProperties('AWS::Events::EventBusPolicy', {
-      Statement: Match.objectLike({ Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Action: 'events:PutEvents' }),
-    });
-    // AND staging forwards those pushes to the tooling bus; production does not
     templateAt('Staging/ModelDelivery').hasResourceProperties('AWS::Events::Rule', {
       Targets: [Match.objectLike({ Arn: 'arn:aws:events:eu-west-1:444444444444:event-bus/default' })],
     });
     templateAt('Production/ModelDelivery').resourceCountIs('AWS::Events::Rule', 0);
-  });
-
-  it('promotes with docker pull and push in privileged mode and refuses a changed digest', () => {
-    template.hasResourceProperties('AWS::CodeBuild::Project', {
-      Environment: Match.objectLike({ PrivilegedMode: true }),
-      Source: {
-        BuildSpec: Match.stringLikeRegexp(
-          'docker push[\\s\\S]*test \\\\"\\$pushed\\\\" = \\\\"\\$IMAGE_DIGEST\\\\"[\\s\\S]*put-parameter',
-        ),
-      },
-    });
-    // Only the promotion builds need Docker.
-    const privileged = Object.values(template.findResources('AWS::CodeBuild::Project')).filter(
-      (p) => (p as { Properties: { Environment: { PrivilegedMode?: boolean } } }).Properties.Environment.PrivilegedMode,
-    );
-    expect(privileged).toHaveLength(1);
   });
 
   it('lets only the model pipeline role assume the target roles of the promoted stages', () => {
@@ -113,8 +140,12 @@ describe('ModelDeliveryStack', () => {
         },
       });
     }
-    templateAt('Production/ModelDelivery').hasResourceProperties('AWS::SSM::Parameter', {
-      Name: '/mlops/production/model-serving/version',
+    templateAt('Production/ModelDelivery').hasResourceProperties('AWS::IAM::ManagedPolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({ Sid: 'ReleaseState', Action: ['ssm:GetParameter', 'ssm:PutParameter'] }),
+        ]),
+      }),
     });
   });
 
