@@ -40,15 +40,21 @@ export function buildAwsApp(
     for (const stage of stages) addModelDeliveryTarget(stage, delivery);
     const promoted = promotedEnvironments(delivery, environments);
     const promotedStages = promoted.flatMap((env) => stages.filter((stage) => stage.environment === env));
-    const stack = new DeliveryStack(app, pascalCase(delivery.name), { delivery, stages: promotedStages });
     const staging = promoted.find((env) => env.stage === 'staging');
     const production = promoted.find((env) => env.stage === 'production');
     const stageOf = (env?: PlatformEnvironment) => promotedStages.find((stage) => stage.environment === env);
     const stagingStage = stageOf(staging);
     const productionStage = stageOf(production);
     // The model pipelines release into the Serving stacks; without models there is nothing to deliver.
-    if (stagingStage?.serving && productionStage?.serving) {
-      new ModelDeliveryStack(app, `${pascalCase(delivery.name)}Models`, {
+    const modelsId =
+      stagingStage?.serving && productionStage?.serving ? `${pascalCase(delivery.name)}Models` : undefined;
+    const stack = new DeliveryStack(app, pascalCase(delivery.name), {
+      delivery,
+      stages: promotedStages,
+      toolingStacks: modelsId ? [modelsId] : [],
+    });
+    if (modelsId && stagingStage && productionStage) {
+      new ModelDeliveryStack(app, modelsId, {
         delivery,
         staging: stagingStage,
         production: productionStage,

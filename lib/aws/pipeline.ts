@@ -20,7 +20,16 @@ export interface DeliveryStackProps extends StackProps {
    * and `npx cdk deploy 'Staging/*'` deploy the same templates, synthesized and checked once.
    */
   readonly stages: readonly PlatformStage[];
+  /**
+   * Other top-level stacks of the tooling account (the model pipelines, `DeliveryModels`) that
+   * the pipeline deploys right after updating itself, so that a commit changes them too.
+   * @default - none
+   */
+  readonly toolingStacks?: readonly string[];
 }
+
+/** The CDK CLI the tooling deploy runs: package.json's pin (the registry's latest cannot read these assemblies). */
+const CDK_CLI = 'aws-cdk@2.1148.1';
 
 /** The CDK bootstrap qualifier the target accounts are bootstrapped with (`cdk bootstrap`). */
 const BOOTSTRAP_QUALIFIER = 'hnb659fds';
@@ -76,16 +85,17 @@ export class DeliveryStack extends Stack {
     const source = pipelines.CodePipelineSource.connection(d.repository, d.branch, {
       connectionArn: d.codeConnectionArn,
     });
+    const synth = new pipelines.CodeBuildStep('Synth', {
+      input: source,
+      commands: ['npm ci', 'npm test', 'npx cdk synth --quiet --no-notices'],
+      env: { CDK_DISABLE_VERSION_CHECK: 'true', CHECKPOINT_DISABLE: '1', CI: 'true' },
+    });
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: `${PROJECT}-${d.name}-platform`,
       crossAccountKeys: true,
       enableKeyRotation: true,
       selfMutation: true,
-      synth: new pipelines.CodeBuildStep('Synth', {
-        input: source,
-        commands: ['npm ci', 'npm test', 'npx cdk synth --quiet --no-notices'],
-        env: { CDK_DISABLE_VERSION_CHECK: 'true', CHECKPOINT_DISABLE: '1', CI: 'true' },
-      }),
+      synth,
       codeBuildDefaults: {
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
         // package.json asks for Node.js >= 20.19; standard:7.0 offers 22:
@@ -97,6 +107,24 @@ export class DeliveryStack extends Stack {
       },
     });
 
+    const tooling = props.toolingStacks ?? [];
+    if (tooling.length > 0) {
+      // Self-mutation deploys only this stack; the model pipelines follow here, from the same
+      // cloud assembly, through the tooling account's bootstrap roles.
+      const bootstrapRoles = `arn:${this.partition}:iam::${this.account}:role/cdk-${BOOTSTRAP_QUALIFIER}-*-role-${this.account}-${this.region}`;
+      this.pipeline.addWave('Tooling', {
+        pre: [
+          new pipelines.CodeBuildStep('DeployTooling', {
+            input: synth,
+            commands: [`npx -y ${CDK_CLI} deploy --app . --require-approval never --no-notices ${tooling.join(' ')}`],
+            env: { CDK_DISABLE_VERSION_CHECK: 'true' },
+            rolePolicyStatements: [
+              new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [bootstrapRoles] }),
+            ],
+          }),
+        ],
+      });
+    }
     const stages: PlatformStage[] = [];
     let approved = false;
     for (const stage of props.stages) {
@@ -150,6 +178,13 @@ export class DeliveryStack extends Stack {
           'Asset publishing roles write the logs and reports of the per-asset CodeBuild projects CDK pipelines creates in the tooling account, which holds no workload',
         );
       }
+    }
+    if (tooling.length > 0) {
+      acknowledge(
+        this.pipeline,
+        `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${this.partition}:iam::${this.account}:role/cdk-${BOOTSTRAP_QUALIFIER}-*-role-${this.account}-${this.region}]`,
+        'The tooling deploy assumes the CDK bootstrap roles of the tooling account (deploy, file publishing, lookup) to deploy the model pipelines, as cdk deploy does',
+      );
     }
     // The self-mutation project reads the stack state and assumes the bootstrap roles of this
     // account by name pattern (cdk-<qualifier>-*-role-*), which CDK pipelines generates.

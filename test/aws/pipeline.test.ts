@@ -40,16 +40,36 @@ describe('DeliveryStack', () => {
     ]);
   });
 
-  it('deploys source, synth, self-mutation, asset publishing, then staging and production in promotion order', () => {
+  it('deploys source, synth, self-mutation, asset publishing, the model pipelines, then staging and production in promotion order', () => {
     // The platform's kubectl handler and Helm charts are file assets, so CDK Pipelines publishes
     // them in an Assets stage before the first deployment.
-    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Staging', 'Production']);
+    expect(stages.map((s) => s.Name)).toEqual([
+      'Source',
+      'Build',
+      'UpdatePipeline',
+      'Assets',
+      'Tooling',
+      'Staging',
+      'Production',
+    ]);
     const source = stages[0]?.Actions[0] as Action;
     expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
     expect(source.Configuration).toMatchObject({
       ConnectionArn: delivery.codeConnectionArn,
       FullRepositoryId: delivery.repository,
       BranchName: delivery.branch,
+    });
+  });
+
+  it('deploys DeliveryModels after self-mutation, from the same cloud assembly, with the pinned CDK CLI', () => {
+    const tooling = stages.find((s) => s.Name === 'Tooling')?.Actions ?? [];
+    expect(tooling.map((a) => a.ActionTypeId.Provider)).toEqual(['CodeBuild']);
+    template.hasResourceProperties('AWS::CodeBuild::Project', {
+      Source: {
+        BuildSpec: Match.stringLikeRegexp(
+          'npx -y aws-cdk@[0-9.]+ deploy --app \\. --require-approval never --no-notices DeliveryModels',
+        ),
+      },
     });
   });
 
