@@ -400,6 +400,7 @@ export class ModelDeliveryStack extends Stack {
       'test -f "$SMOKE_REQUEST" || { echo "missing $SMOKE_REQUEST: the JSON body of a smoke request to $MODEL"; exit 1; }',
       'if [ "$AUTH_MODE" = iam ]; then AUTH=(--aws-sigv4 "aws:amz:$REGION:execute-api" --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" -H "x-amz-security-token: $AWS_SESSION_TOKEN"); else AUTH=(-H "x-api-key: $(aws apigateway get-api-keys --region "$REGION" --name-query "$API_KEY_NAME" --include-values --query "items[0].value" --output text)"); fi',
       // The slot's pods may still be starting (a GPU node, an image pull, weights): retry for 30 minutes.
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
       'for i in $(seq 1 90); do if curl -sS --fail-with-body --max-time 60 "${AUTH[@]}" -H "content-type: application/json" --data @"$SMOKE_REQUEST" "$URL"; then echo; echo "smoke request answered"; exit 0; fi; sleep 20; done; echo "the preview route never answered 2xx"; exit 1',
     ]);
     const rolloutProject = project(
@@ -409,6 +410,7 @@ export class ModelDeliveryStack extends Stack {
         'CANDIDATE=$(get candidate); OLD=$([ "$CANDIDATE" = green ] && echo blue || echo green)',
         'share() { if [ "$CANDIDATE" = green ]; then echo "$1"; else echo $((100 - $1)); fi; }',
         // Each step: the candidate's share of live traffic, then its bake with the alarms watched.
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: bash parameter expansion, not a template
         'for step in $STEPS; do w=${step%%:*}; bake=${step##*:}; echo "candidate $CANDIDATE at $w% for $bake min"; put green-weight "$(share "$w")"; deploy; end=$((SECONDS + bake * 60)); while [ $SECONDS -lt $end ]; do firing=$(aws cloudwatch describe-alarms --region "$REGION" --alarm-names $ALARMS --state-value ALARM --query "length(MetricAlarms)" --output text); if [ "$firing" != 0 ]; then echo "an alarm fired at $w%: traffic back to $OLD"; put green-weight "$(share 0)"; deploy; exit 1; fi; sleep 30; done; done',
         // The previous version leaves its slot; a rollback releases it again by its tag.
         'put "$OLD-image" none; put candidate "$OLD"; deploy',

@@ -92,6 +92,9 @@ export class ReleaseState extends Construct {
         description,
         tier: ssm.ParameterTier.STANDARD,
       });
+      // An update of the parameter resource (a changed tag of the environment, say) would write
+      // the template's initial value over the live release: no tags, so nothing ever changes.
+      (parameters[name].node.defaultChild as ssm.CfnParameter).addPropertyDeletionOverride('Tags');
     };
     for (const field of ['agent-image', 'appconfig-agent-image'] as const) {
       add(

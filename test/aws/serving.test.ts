@@ -91,6 +91,14 @@ describe.each(environments)('Serving stack (%s)', (_name, env) => {
     }
   });
 
+  it('never lets CloudFormation rewrite a release value: the parameters carry no tags that could change', () => {
+    const { platform } = built(env);
+    const parameters = Object.values(platform.findResources('AWS::SSM::Parameter')) as Resource[];
+    const release = parameters.filter((p) => String(p.Properties.Name).startsWith(`/mlops/${env.name}/serving/`));
+    expect(release).toHaveLength(2 + models.length * RELEASE_FIELDS.length);
+    for (const parameter of release) expect(parameter.Properties.Tags).toBeUndefined();
+  });
+
   it('gives every slot an IP target group on the agent port, health-checked on its readiness path', () => {
     const { template } = built(env);
     template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', models.length * 2);
