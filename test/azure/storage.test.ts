@@ -56,7 +56,7 @@ describe('Storage', () => {
     });
     const policy = Object.values(resourcesOf(json, 'azurerm_storage_management_policy'))[0];
     // The capture expiry rules that follow it are asserted in operations.test.ts.
-    expect((policy?.rule as unknown[])[0]).toEqual(
+    expect((policy?.rule as unknown[] | undefined)?.[0]).toEqual(
       expect.objectContaining({
         name: 'tiering',
         actions: {
