@@ -93,8 +93,8 @@ export interface AzureServingBinding {
  */
 export interface AzureTelemetryBinding {
   /**
-   * OpenTelemetry Collector contrib distribution (`otelcol-contrib`, 0.150 or later: the
-   * `azure_auth` extension and the `azuremonitor` exporter's authenticator), pinned by digest.
+   * OpenTelemetry Collector contrib distribution (`otelcol-contrib`, a 2026 release: the
+   * `azure_auth` extension name and the `azuremonitor` exporter's authenticator), pinned by digest.
    */
   readonly collectorImage: string;
   /**
