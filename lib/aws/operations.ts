@@ -3,7 +3,6 @@ import { CfnAnomalyMonitor, CfnAnomalySubscription } from 'aws-cdk-lib/aws-ce';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -118,13 +117,18 @@ export class ModelOperations extends Construct {
       description: `Model events of ${env}: drift detected (source ${modelEventSource(env)})`,
       kmsKey: props.key,
     });
-    this.eventBus.archive('Archive', {
+    // The archive is bound to the bus by its ARN built from the name: a reference would make the
+    // key policy (which Archive extends with the bus ARN) and the bus wait on each other.
+    const busArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: modelEventBusName(env) });
+    const archive = new events.Archive(this, 'Archive', {
+      sourceEventBus: events.EventBus.fromEventBusArn(this, 'EventBusByArn', busArn),
       archiveName: props.names.resource('model-events'),
       description: `Model events of ${env}, for replay to new subscribers`,
       eventPattern: { source: [modelEventSource(env)] },
       retention: Duration.days(MODEL_EVENT_ARCHIVE_DAYS),
       kmsKey: props.key,
     });
+    archive.node.addDependency(this.eventBus);
 
     this.driftTopic = new sns.Topic(this, 'DriftTopic', {
       topicName: props.names.resource('model-drift'),
@@ -153,13 +157,34 @@ export class ModelOperations extends Construct {
       source: [modelEventSource(env)],
       detailType: [DRIFT_EVENT_DETAIL_TYPE],
     };
+    // Written by hand rather than with aws-events-targets' SnsTopic, whose grant adds a key policy
+    // statement for EventBridge without any condition; here both the topic policy and the key
+    // policy (above) are bound to this account, and the topic policy to this rule.
+    const driftRuleName = props.names.resource('model-drift-to-topic');
     new events.Rule(this, 'DriftToTopic', {
-      ruleName: props.names.resource('model-drift-to-topic'),
+      ruleName: driftRuleName,
       description: 'Model Drift Detected to the drift topic (retraining pipelines subscribe there)',
       eventBus: this.eventBus,
       eventPattern: driftPattern,
-      targets: [new targets.SnsTopic(this.driftTopic)],
+      targets: [{ bind: () => ({ arn: this.driftTopic.topicArn }) }],
     });
+    this.driftTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowDriftRule',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.driftTopic.topicArn],
+        conditions: {
+          ArnEquals: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'events',
+              resource: 'rule',
+              resourceName: `${modelEventBusName(env)}/${driftRuleName}`,
+            }),
+          },
+        },
+      }),
+    );
     // The log group target is written by hand: aws-events-targets' CloudWatchLogGroup puts the log
     // resource policy through a custom-resource Lambda; a CloudFormation resource policy does the same.
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-cloudwatchlogs-permissions
