@@ -137,3 +137,11 @@ function cronField(field: string, min: number, max: number, names?: readonly str
   }
   return out;
 }
+
+/**
+ * AWS: the OTLP/HTTP endpoint the serving agents export spans to (`OTEL_EXPORTER_OTLP_ENDPOINT`;
+ * the exporter appends `/v1/traces`): the CloudWatch agent of the amazon-cloudwatch-observability
+ * add-on (8.0.0 and later), which forwards them to X-Ray (Transaction Search).
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/eks-observability-addon-otlp-endpoint.html
+ */
+export const AWS_OTLP_ENDPOINT = 'http://cloudwatch-agent.amazon-cloudwatch:4318';
