@@ -28,6 +28,14 @@ import {
 import { batchJobName, slotName } from '../kubernetes/names';
 import { JOB_DEFAULTS } from '../kubernetes/workload';
 
+/**
+ * A request log line that counts as an error on the dashboards: a 5xx, or no answer from the
+ * model (`outcome` timeout, unreachable, model-closed; docs/operations.md). `disabled` (the flag
+ * is off) and `client-closed` are not the model's errors.
+ */
+const ERROR_REQUEST =
+  "(log_processed.status >= 500 and log_processed.outcome != 'disabled') or log_processed.outcome in ['timeout', 'unreachable', 'model-closed']";
+
 /** Days the model event bus archive keeps events for replay to a new retraining subscriber. */
 export const MODEL_EVENT_ARCHIVE_DAYS = 365;
 
@@ -439,12 +447,23 @@ export class ModelOperations extends Construct {
 
       // Run history and request logs, as saved Logs Insights queries over the Container Insights
       // application logs (Fluent Bit merges the agent's JSON lines under log_processed).
+      // Logs Insights aggregates counts, not conditions, so errors are their own query.
+      const requestsFilter = `filter kubernetes.namespace_name = '${SERVING_NAMESPACE}' and log_processed.msg = 'request' and log_processed.model = '${m}'`;
       new logs.CfnQueryDefinition(this, `${id}RequestsQuery`, {
         name: `${props.names.base}/${m}/requests`,
         logGroupNames: [applicationLogs],
         queryString: [
-          `filter kubernetes.namespace_name = '${SERVING_NAMESPACE}' and log_processed.msg = 'request' and log_processed.model = '${m}'`,
-          'stats count(*) as requests, sum(log_processed.status >= 500) as errors, pct(log_processed.latencyMs, 50) as p50, pct(log_processed.latencyMs, 99) as p99 by log_processed.slot, log_processed.version, bin(5m)',
+          requestsFilter,
+          'stats count(*) as requests, pct(log_processed.latencyMs, 50) as p50, pct(log_processed.latencyMs, 99) as p99 by log_processed.slot, log_processed.version, bin(5m)',
+        ].join('\n| '),
+      });
+      new logs.CfnQueryDefinition(this, `${id}ErrorsQuery`, {
+        name: `${props.names.base}/${m}/errors`,
+        logGroupNames: [applicationLogs],
+        queryString: [
+          requestsFilter,
+          `filter ${ERROR_REQUEST}`,
+          'stats count(*) as errors by log_processed.outcome, log_processed.status, log_processed.slot, bin(5m)',
         ].join('\n| '),
       });
       if ((model.batch ?? []).length > 0 || drift) {
@@ -541,13 +560,18 @@ export class ModelOperations extends Construct {
       widgets: [
         [
           new cloudwatch.LogQueryWidget({
-            title: `${m}: requests and errors (agent request logs)`,
+            title: `${m}: requests (agent request logs)`,
             logGroupNames: [parts.applicationLogs],
             view: cloudwatch.LogQueryVisualizationType.LINE,
-            queryString: requestsQuery(
-              'stats count(*) as requests, sum(log_processed.status >= 500 or log_processed.outcome != "ok") as errors by bin(5m)',
-            ),
-            width: 12,
+            queryString: requestsQuery('stats count(*) as requests by bin(5m)'),
+            width: 8,
+          }),
+          new cloudwatch.LogQueryWidget({
+            title: `${m}: errors (5xx, timeouts, unreachable model)`,
+            logGroupNames: [parts.applicationLogs],
+            view: cloudwatch.LogQueryVisualizationType.LINE,
+            queryString: requestsQuery(`filter ${ERROR_REQUEST} | stats count(*) as errors by bin(5m)`),
+            width: 8,
           }),
           new cloudwatch.LogQueryWidget({
             title: `${m}: latency p50 / p99 (ms)`,
@@ -556,7 +580,7 @@ export class ModelOperations extends Construct {
             queryString: requestsQuery(
               'stats pct(log_processed.latencyMs, 50) as p50, pct(log_processed.latencyMs, 99) as p99 by bin(5m)',
             ),
-            width: 12,
+            width: 8,
           }),
         ],
         [

@@ -280,6 +280,10 @@ describe.each(ENVIRONMENTS)('ModelOperations (%s)', (_name, env) => {
     for (const model of models) {
       const requests = queries.find((q) => q.Properties.Name === `mlops-${env.name}/${model.name}/requests`);
       expect(requests?.Properties.LogGroupNames).toEqual([`/aws/containerinsights/mlops-${env.name}/application`]);
+      const errors = queries.find((q) => q.Properties.Name === `mlops-${env.name}/${model.name}/errors`);
+      expect(errors?.Properties.QueryString).toContain(
+        "log_processed.outcome in ['timeout', 'unreachable', 'model-closed']",
+      );
       if (model.batch?.length || model.drift) {
         const runs = queries.find((q) => q.Properties.Name === `mlops-${env.name}/${model.name}/job-runs`);
         expect(runs?.Properties.QueryString).toContain('batch run failed');
