@@ -211,6 +211,14 @@ export class PlatformStage extends Stage {
 
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });
     new CfnOutput(stack, 'ApiUrl', { value: this.api.url, description: 'Model API base URL' });
+    new CfnOutput(stack, 'ModelEventBusName', {
+      value: this.operations.eventBus.eventBusName,
+      description: 'EventBridge bus of the model events (Model Drift Detected)',
+    });
+    new CfnOutput(stack, 'ModelDriftTopicArn', {
+      value: this.operations.driftTopic.topicArn,
+      description: 'SNS topic a retraining pipeline subscribes to for drift events',
+    });
     for (const [zone, bucket] of Object.entries(this.storage.buckets)) {
       new CfnOutput(stack, `${pascal(zone)}BucketName`, {
         value: bucket.bucketName,

@@ -247,6 +247,27 @@ describe.each(ENVIRONMENTS)('ModelOperations (%s)', (_name, env) => {
     expect(search?.DependsOn).toEqual([expect.stringMatching(/^OperationsTransactionSearchPolicy/)]);
   });
 
+  it('collects GPU (DCGM), pod and node metrics and serves the OTLP endpoint with the observability add-on, whose agent may write to X-Ray', () => {
+    template.hasResourceProperties('AWS::EKS::Addon', {
+      AddonName: 'amazon-cloudwatch-observability',
+      PodIdentityAssociations: [
+        {
+          ServiceAccount: 'cloudwatch-agent',
+          RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ObservabilityRole'), 'Arn'] },
+        },
+      ],
+    });
+    const role = Object.entries(resources(template, 'AWS::IAM::Role')).find(([id]) =>
+      /ObservabilityRole/.test(id),
+    )?.[1];
+    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain('CloudWatchAgentServerPolicy');
+  });
+
+  it('outputs the model event bus and the drift topic for subscribers', () => {
+    template.hasOutput('ModelEventBusName', { Value: { Ref: Match.stringLikeRegexp('^OperationsEventBus') } });
+    template.hasOutput('ModelDriftTopicArn', { Value: { Ref: Match.stringLikeRegexp('^OperationsDriftTopic') } });
+  });
+
   it('builds one dashboard per model with requests, errors, latency, replicas, GPU, drift, outliers and batch runs', () => {
     const dashboards = Object.values(resources(template, 'AWS::CloudWatch::Dashboard'));
     for (const model of models) {
