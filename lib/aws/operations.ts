@@ -15,7 +15,7 @@ import {
   batchMissedRunWindowMinutes,
   CAPTURE_PREFIX,
   DEFAULT_CAPTURE_RETENTION_DAYS,
-  DRIFT_EVENT_DETAIL_TYPE,
+  DRIFT_EVENT,
   MODEL_METRICS,
   MODEL_METRICS_NAMESPACE,
   type ModelEndpointConfig,
@@ -163,7 +163,7 @@ export class ModelOperations extends Construct {
     });
     const driftPattern: events.EventPattern = {
       source: [modelEventSource(env)],
-      detailType: [DRIFT_EVENT_DETAIL_TYPE],
+      detailType: [DRIFT_EVENT.detailType],
     };
     // Written by hand rather than with aws-events-targets' SnsTopic, whose grant adds a key policy
     // statement for EventBridge without any condition; here both the topic policy and the key

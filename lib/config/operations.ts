@@ -1,12 +1,11 @@
 /**
- * Model operations, shared by both clouds' operations constructs: the names of the metrics the
- * model agent publishes (workloads/model-agent, docs/operations.md), the drift event's type, the
- * capture retention default, and how often a batch schedule fires (for "no run succeeded" alarms).
- *
- * Add exports here; do not rename them (lib/aws/operations.ts and lib/azure/operations.ts read them).
+ * Model operations, the same on both clouds: the metrics the model agent publishes (batch runs,
+ * drift, outliers) and their dimensions, the drift event, and the defaults the alarms use where
+ * a model sets none. The agent (workloads/model-agent) publishes exactly these names; the tests of
+ * each cloud's operations compare them with the agent's own constants.
  */
 
-/** Metric names the model agent publishes into `MODEL_METRICS_NAMESPACE`, and their dimensions. */
+/** Metric names of the model agent, in `MODEL_METRICS_NAMESPACE` (docs/operations.md#metrics). */
 export const MODEL_METRICS = {
   batchRunSucceeded: 'BatchRunSucceeded',
   batchRunFailed: 'BatchRunFailed',
@@ -20,18 +19,28 @@ export const MODEL_METRICS = {
   outlierRatePercent: 'OutlierRatePercent',
 } as const;
 
-/** Dimensions of the batch metrics (`Job` is the batch job's name within the model). */
-export const BATCH_METRIC_DIMENSIONS = ['Environment', 'Model', 'Job'] as const;
-/** Dimensions of the per-model drift metrics; `Version` changes with every release. */
-export const DRIFT_METRIC_DIMENSIONS = ['Environment', 'Model', 'Version'] as const;
-/** Dimensions of `FeaturePSI` and `FeatureKS`. */
-export const FEATURE_METRIC_DIMENSIONS = ['Environment', 'Model', 'Version', 'Feature'] as const;
+/** Dimension names of the agent's metrics: batch metrics carry Environment, Model, Job; drift metrics Environment, Model, Version (and Feature). */
+export const MODEL_METRIC_DIMENSIONS = {
+  environment: 'Environment',
+  model: 'Model',
+  job: 'Job',
+  version: 'Version',
+  feature: 'Feature',
+} as const;
 
-/** The detail-type (EventBridge) of the drift event the agent publishes. */
-export const DRIFT_EVENT_DETAIL_TYPE = 'Model Drift Detected';
-
-/** Days captured requests are kept when `capture.retentionDays` is not set (types.ts documents 90). */
+/** Days captured requests are kept when a model's `capture.retentionDays` is not set (`CaptureConfig`). */
 export const DEFAULT_CAPTURE_RETENTION_DAYS = 90;
+
+/** The drift event's type: EventBridge `detail-type` and CloudEvents `type`. */
+export const DRIFT_EVENT = {
+  detailType: 'Model Drift Detected',
+  cloudEventType: 'mlops.model.drift.detected',
+} as const;
+
+/** Azure: the CloudEvents `source` of an environment's drift events. */
+export function driftEventSource(environmentName: string): string {
+  return `/mlops/${environmentName}/drift`;
+}
 
 /**
  * Extra time, minutes, that a "no batch run succeeded" alert waits beyond the longest gap of the

@@ -9,7 +9,7 @@ import {
   batchMissedRunWindowMinutes,
   CAPTURE_PREFIX,
   cronMaxGapMinutes,
-  DRIFT_EVENT_DETAIL_TYPE,
+  DRIFT_EVENT,
   MODEL_METRICS,
   MODEL_METRICS_NAMESPACE,
   modelEventBusName,
@@ -191,7 +191,7 @@ describe.each(ENVIRONMENTS)('ModelOperations (%s)', (_name, env) => {
   });
 
   it("routes the agent's drift event to a KMS-encrypted topic and into an encrypted log group", () => {
-    expect(DRIFT_EVENT_DETAIL_TYPE).toBe(DRIFT_DETAIL_TYPE);
+    expect(DRIFT_EVENT.detailType).toBe(DRIFT_DETAIL_TYPE);
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: Match.stringLikeRegexp('^OperationsEventBus') },
       EventPattern: { source: [modelEventSource(env.name)], 'detail-type': [DRIFT_DETAIL_TYPE] },
