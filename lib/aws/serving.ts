@@ -10,6 +10,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   AGENT_PORT,
+  AWS_OTLP_ENDPOINT,
   type AwsEnvironment,
   CAPTURE_PREFIX,
   CAPTURE_ZONE,
@@ -211,6 +212,8 @@ export class ServingStack extends Stack {
       dataZones,
       metrics: { kind: 'cloudwatch', namespace: MODEL_METRICS_NAMESPACE, region },
       events: { kind: 'eventbridge', busName: modelEventBusName(env.name), region, source: modelEventSource(env.name) },
+      // The observability add-on's CloudWatch agent receives OTLP and sends the spans to X-Ray.
+      telemetry: { otlpEndpoint: AWS_OTLP_ENDPOINT },
       binding: {
         cloud: 'aws',
         region,

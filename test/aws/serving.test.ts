@@ -12,6 +12,7 @@ import {
 import type { ServingStack } from '../../lib/aws/serving';
 import {
   AGENT_PORT,
+  AWS_OTLP_ENDPOINT,
   type AwsEnvironment,
   flagKey,
   MODEL_METRICS_NAMESPACE,
@@ -216,6 +217,22 @@ describe.each(environments)('Serving stack (%s)', (_name, env) => {
       'NetworkPolicy',
     ]) {
       expect(kinds).toContain(kind);
+    }
+  });
+
+  it('points every serving agent at the observability add-on for traces', () => {
+    const { serving } = built(env);
+    type Pod = { spec: { containers: { name: string; env?: { name: string; value?: string }[] }[] } };
+    const deployments = models.flatMap((m) =>
+      serving.workload.slot(m.name, 'blue', imageRef('v-blue')).filter((o) => o.kind === 'Deployment'),
+    );
+    expect(deployments).toHaveLength(models.length);
+    for (const deployment of deployments) {
+      const pod = (deployment as unknown as { spec: { template: Pod } }).spec.template;
+      const endpoints = pod.spec.containers.flatMap((c) =>
+        (c.env ?? []).filter((e) => e.name === 'OTEL_EXPORTER_OTLP_ENDPOINT').map((e) => e.value),
+      );
+      expect(endpoints).toEqual([AWS_OTLP_ENDPOINT]);
     }
   });
 
