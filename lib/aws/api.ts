@@ -4,7 +4,6 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
@@ -23,8 +22,6 @@ export interface ModelApiProps {
   readonly subnets: ec2.SubnetSelection;
   /** Encrypts the access-log (and WAF log) groups. */
   readonly logsKey: kms.IKey;
-  /** Receives the NLB's access logs. */
-  readonly accessLogsBucket: s3.IBucket;
   /**
    * Security group of the inference pods (with the VPC CNI, the EKS cluster security group that
    * the managed nodes use); it is opened to the load balancer on the inference port.
@@ -85,7 +82,17 @@ export class ModelApi extends Construct {
       securityGroups: [nlbSecurityGroup],
       deletionProtection: production,
     });
-    this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'model-api-nlb');
+    // No NLB access logs: an NLB writes them only for TLS listeners, and this one is TCP (the
+    // backend has no certificate of its own; clients get TLS at API Gateway). Every request is in
+    // the API's access log, and every connection through the NLB's interfaces in the VPC flow logs.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html
+    const noAccessLogs =
+      'Network Load Balancers write access logs only for TLS listeners; this internal TCP listener would log nothing. Requests are in the API Gateway access log and connections in the VPC flow logs (all traffic)';
+    acknowledge(this.loadBalancer, {
+      'AwsSolutions-ELB2': noAccessLogs,
+      'HIPAA.Security-ELBLoggingEnabled': noAccessLogs,
+      'NIST.800.53.R5-ELBLoggingEnabled': noAccessLogs,
+    });
     this.targetGroup = new elbv2.NetworkTargetGroup(this, 'InferenceTargets', {
       vpc: props.vpc,
       port: INFERENCE_PORT,

@@ -90,7 +90,7 @@ export class PlatformMonitoring extends Construct {
     super(scope, id);
     const env = props.environment;
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      topicName: props.names.resource('alarms'),
+      topicName: alarmTopicName(props.names),
       displayName: `MLOps ${env.name} alarms`,
       masterKey: props.logsKey,
       enforceSSL: true,
@@ -239,6 +239,11 @@ export class PlatformMonitoring extends Construct {
   }
 }
 
+/** The name of an environment's alarm topic (the logs key lets CloudWatch alarms use it by name). */
+export function alarmTopicName(names: PlatformNames): string {
+  return names.resource('alarms');
+}
+
 /**
  * Sets the environment's retention on every log group in a scope, including the ones library
  * constructs create with their own default (the kubectl handler's groups keep logs for two years).
@@ -248,6 +253,18 @@ export class LogRetention implements IAspect {
 
   visit(node: IConstruct): void {
     if (node instanceof logs.CfnLogGroup) node.retentionInDays = this.days;
+  }
+}
+
+/**
+ * Encrypts, with `key`, every log group in a scope that has no key: the ones library constructs
+ * create for their functions (the kubectl provider's handler and framework).
+ */
+export class LogEncryption implements IAspect {
+  constructor(private readonly key: kms.IKey) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof logs.CfnLogGroup && node.kmsKeyId === undefined) node.kmsKeyId = this.key.keyArn;
   }
 }
 

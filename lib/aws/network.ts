@@ -33,6 +33,11 @@ export const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [string, ec2.InterfaceV
   ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
   ['Elb', ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING],
   ['Autoscaling', ec2.InterfaceVpcEndpointAwsService.AUTOSCALING],
+  // The eks-v2 kubectl provider's framework function runs in the VPC and invokes its handler
+  // (lambda:Invoke, lambda:GetFunction); the handler then calls EKS, and ECR for OCI charts. Its
+  // CloudFormation response goes to an S3 pre-signed URL, through the S3 gateway endpoint.
+  // https://github.com/aws/aws-cdk/issues/30442
+  ['Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
 ];
 
 /**
@@ -90,6 +95,10 @@ export class PlatformNetwork extends Construct {
       restrictDefaultSecurityGroup: true,
       enableDnsHostnames: true,
       enableDnsSupport: true,
+    });
+    acknowledge(this.vpc, {
+      'CloudFormation-Validate::W3010':
+        "The zone names come from the environment's offerings table (lib/config/regions.ts) so that synthesis makes no lookup; GPU pools are placed by zone name too",
     });
     if (egress) {
       const reason =

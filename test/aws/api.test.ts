@@ -26,6 +26,15 @@ describe('ModelApi', () => {
     expect(nlbSubnets).toHaveLength(2);
   });
 
+  it('writes no NLB access logs, which NLBs produce only for TLS listeners (the API access log and VPC flow logs cover it)', () => {
+    // GIVEN staging WHEN built THEN the TCP load balancer has no access-log attribute pointing at a bucket
+    const { template } = stageOf(fixtures.awsStaging);
+    const [nlb] = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const attributes = (nlb?.Properties.LoadBalancerAttributes ?? []) as Array<{ Key: string; Value: string }>;
+    expect(attributes.filter((a) => a.Key.startsWith('access_logs.s3'))).toEqual([]);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'TCP' });
+  });
+
   it('throttles, traces and access-logs the stage to a KMS-encrypted log group', () => {
     const { template } = stageOf(fixtures.awsStaging);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {

@@ -36,7 +36,7 @@ describe('HybridLink in the hybrid stage (VPN with BGP)', () => {
   });
 
   it('generates the pre-shared keys into Secrets Manager and references them dynamically, never as values', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3); // two tunnel keys + the serving secret
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2); // the two tunnel keys
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mlops-hybrid-vpn-tunnel1-psk',
       GenerateSecretString: Match.objectLike({ PasswordLength: 32, ExcludePunctuation: true, ExcludeCharacters: '0' }),

@@ -54,6 +54,8 @@ describe('PlatformNetwork', () => {
       'kms',
       'elasticloadbalancing',
       'autoscaling',
+      // the kubectl provider's framework function invokes its handler through the Lambda API
+      'lambda',
     ]) {
       t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: `com.amazonaws.eu-central-1.${service}`,
