@@ -6,8 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   type AwsEnvironment,
-  awsZoneNames,
-  awsZonesOffering,
+  awsPoolZones,
   type GpuPoolConfig,
   type PlatformNames,
   resolveGpuMachineType,
@@ -101,7 +100,15 @@ export class GpuPools extends Construct {
         nodegroupName: `gpu-${pool.name}`,
         nodeRole: props.platformCluster.nodeRole,
         // EKS rejects a node group over a subnet whose zone lacks the instance type.
-        subnets: { ...props.subnets, availabilityZones: poolZones(props.environment, pool, instanceType) },
+        subnets: {
+          ...props.subnets,
+          availabilityZones: awsPoolZones(
+            props.environment.target,
+            props.environment.network.availabilityZones,
+            pool,
+            instanceType,
+          ),
+        },
         amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
         capacityType: pool.capacity === 'spot' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
         minSize: pool.minNodes,
@@ -253,14 +260,4 @@ export function autoscalerTags(clusterName: string, pool: GpuPoolConfig): Record
   };
   for (const [key, value] of Object.entries(poolLabels(pool))) tags[`${prefix}/label/${key}`] = value;
   return tags;
-}
-
-/**
- * The zones a GPU pool's nodes go to: its `zones`, else every zone of the environment that offers
- * its instance type by the offerings table (validation has rejected a pool no zone offers).
- */
-export function poolZones(env: AwsEnvironment, pool: GpuPoolConfig, instanceType: string): string[] {
-  if (pool.zones) return [...pool.zones];
-  const zones = awsZoneNames(env.target.region, env.network.availabilityZones);
-  return awsZonesOffering(env.target.region, instanceType, zones);
 }
