@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -227,30 +227,25 @@ export class ModelApi extends Construct {
       this.usagePlan.addApiKey(
         this.api.addApiKey('DefaultClientKey', { apiKeyName: props.names.resource('default-client') }),
       );
-      for (const nagId of ['AwsSolutions-COG4', 'AwsSolutions-APIG4']) {
-        Validations.of(this.api).acknowledge({
-          id: nagId,
-          reason:
-            "env.api.authMode is 'api-key': every method requires an API key tied to a usage plan with throttling and quota; callers are machine clients, not Cognito users",
-        });
-      }
+      const apiKeys =
+        "env.api.authMode is 'api-key': every method requires an API key tied to a usage plan with throttling and quota; callers are machine clients, not Cognito users";
+      acknowledge(this.api, { 'AwsSolutions-COG4': apiKeys, 'AwsSolutions-APIG4': apiKeys });
     } else {
-      Validations.of(this.api).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: "env.api.authMode is 'iam': every method requires SigV4-signed requests (AWS_IAM authorization)",
+      acknowledge(this.api, {
+        'AwsSolutions-COG4':
+          "env.api.authMode is 'iam': every method requires SigV4-signed requests (AWS_IAM authorization)",
       });
     }
 
     if (production) {
       this.webAcl = this.createWaf(props, retention, removalPolicy);
     } else {
-      for (const nagId of ['AwsSolutions-APIG3', 'NIST.800.53.R5-APIGWAssociatedWithWAF']) {
-        Validations.of(this.api.deploymentStage).acknowledge({
-          id: nagId,
-          reason:
-            'WAF runs in production only; staging APIs are throttled, authenticated and carry no production traffic',
-        });
-      }
+      const noWaf =
+        'WAF runs in production only; staging APIs are throttled, authenticated and carry no production traffic';
+      acknowledge(this.api.deploymentStage, {
+        'AwsSolutions-APIG3': noWaf,
+        'NIST.800.53.R5-APIGWAssociatedWithWAF': noWaf,
+      });
     }
   }
 

@@ -1,5 +1,5 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
-import { Aspects, CfnResource, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
@@ -16,10 +16,10 @@ import {
   inlinePolicyFindings,
   logicalIdOf,
   managedPolicyFinding,
-  wildcardResourceFinding,
 } from './acknowledge';
 import { nodeLaunchTemplate } from './gpu-pool';
-import { CHARTS, chartRepository, IMAGES, mirroredImage, PULL_THROUGH_RULES } from './images';
+import { CHARTS, chartRepository, IMAGES, mirroredImage } from './images';
+import { allowPullThroughImport } from './mirror';
 import { LogEncryption } from './monitoring';
 
 /** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
@@ -158,34 +158,13 @@ export class PlatformCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
       ],
     });
-    // Pull-through cache: the first pull of an image creates its repository and imports it.
-    // https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html
-    const cacheRepositories = PULL_THROUGH_RULES.map(
-      (rule) =>
-        [
-          rule.prefix,
-          Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: `${rule.prefix}/*` }),
-        ] as const,
-    );
-    this.nodeRole.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
-        resources: cacheRepositories.map(([, arn]) => arn),
-      }),
-    );
+    allowPullThroughImport(this.nodeRole);
     const nodePolicyReason =
       'AWS-maintained policy that EKS managed nodes require, kept current by AWS as EKS adds APIs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html';
     acknowledge(this.nodeRole, {
       [managedPolicyFinding('AmazonEKSWorkerNodePolicy')]: nodePolicyReason,
       [managedPolicyFinding('AmazonEKS_CNI_Policy')]: nodePolicyReason,
       [managedPolicyFinding('AmazonEC2ContainerRegistryPullOnly')]: nodePolicyReason,
-      ...Object.fromEntries(
-        cacheRepositories.map(([prefix, arn]) => [
-          wildcardResourceFinding(this, arn),
-          `Pull-through cache: nodes import upstream images into repositories under '${prefix}/', which ECR names after the upstream image on first pull`,
-        ]),
-      ),
-      ...inlinePolicyFindings(INLINE_POLICY_REASON),
     });
     this.acknowledgeClusterInternals();
 

@@ -13,6 +13,37 @@ export interface MirrorStackProps extends StackProps {
   readonly names: PlatformNames;
 }
 
+/**
+ * Lets a role's image pulls fill the pull-through cache: on the first pull of an image, the puller
+ * itself needs `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository` on the cache repository.
+ * https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html
+ */
+export function allowPullThroughImport(role: iam.Role): void {
+  const stack = Stack.of(role);
+  const repositories = PULL_THROUGH_RULES.map(
+    (rule) =>
+      [
+        rule.prefix,
+        stack.formatArn({ service: 'ecr', resource: 'repository', resourceName: `${rule.prefix}/*` }),
+      ] as const,
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+      resources: repositories.map(([, arn]) => arn),
+    }),
+  );
+  acknowledge(role, {
+    ...Object.fromEntries(
+      repositories.map(([prefix, arn]) => [
+        wildcardResourceFinding(role, arn),
+        `Pull-through cache: the first pull imports the upstream image into a repository under '${prefix}/', which ECR names after the upstream image`,
+      ]),
+    ),
+    ...inlinePolicyFindings(INLINE_POLICY_REASON),
+  });
+}
+
 /** Untagged layers go after 14 days; cached and mirrored versions are kept, the newest 50 per repository. */
 const LIFECYCLE_POLICY = {
   rules: [

@@ -80,6 +80,18 @@ describe('HybridLink in the hybrid stage (VPN with BGP)', () => {
       }),
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { CidrIp: '192.168.10.0/24', FromPort: 443 });
+    // Hybrid nodes may fill the pull-through cache on first pull, as the cloud nodes may.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^HybridLinkHybridNodesRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+            Resource: Match.arrayWith(['arn:aws:ecr:eu-central-1:333333333333:repository/ecr-public/*']),
+          }),
+        ]),
+      },
+    });
   });
 
   it('alarms on a lost tunnel and on a lost connection, notifying the alarm topic', () => {
