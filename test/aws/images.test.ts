@@ -1,3 +1,4 @@
+import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import { describe, expect, it } from 'vitest';
 import {
   CHARTS,
@@ -55,5 +56,11 @@ describe('mirroredImage', () => {
     const supported = ['public.ecr.aws', 'registry.k8s.io', 'quay.io', 'registry-1.docker.io', 'ghcr.io'];
     for (const rule of PULL_THROUGH_RULES) expect(supported).toContain(rule.upstreamRegistryUrl);
     expect(PULL_THROUGH_RULES.map((r) => r.upstreamRegistryUrl)).not.toContain('nvcr.io');
+  });
+
+  it('pins the load balancer controller chart and image that aws-eks-v2 installs', () => {
+    // The cluster installs AlbControllerVersion.V3_2_2; the mirror must hold the same chart and image.
+    expect(eks.AlbControllerVersion.V3_2_2.helmChartVersion).toBe(CHARTS.loadBalancerController.version);
+    expect(eks.AlbControllerVersion.V3_2_2.version).toBe(IMAGES.loadBalancerController.tag);
   });
 });
