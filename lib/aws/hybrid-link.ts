@@ -121,7 +121,7 @@ export class HybridLink extends Construct {
       this.customerGateway = vpn.customerGateway;
       this.vpnConnection = vpn.connection;
       this.tunnelKeys = vpn.keys;
-      vpn.connection.addDependency(attachment);
+      vpn.connection.addResourceDependency(attachment);
       alarms.push(...this.vpnAlarms(props, vpn.connection));
       new CfnOutput(this, 'VpnConnectionId', { value: vpn.connection.ref, description: 'Site-to-site VPN connection' });
       new CfnOutput(this, 'CustomerGatewayId', { value: vpn.customerGateway.ref, description: 'Customer gateway' });
@@ -136,7 +136,7 @@ export class HybridLink extends Construct {
         associatedGatewayId: this.vpnGateway?.ref ?? (hybrid.transitGatewayId as string),
         // Only the VPC range is advertised to on-premises.
         allowedPrefixesToDirectConnectGateway: [vpc.vpcCidrBlock],
-      }).addDependency(attachment);
+      }).addResourceDependency(attachment);
       // The private virtual interface needs the VLAN the Direct Connect partner allocates; until
       // it is configured, the gateway waits for the interface created by hand (docs/hybrid-aws.md).
       if (hybrid.directConnect.vlan !== undefined) {
@@ -203,7 +203,7 @@ export class HybridLink extends Construct {
       vpnGatewayId: vpnGateway.ref,
     });
     // Propagation fails until the gateway is attached to the VPC.
-    propagation.addDependency(ready);
+    propagation.addResourceDependency(ready);
     return { vpnGateway, transitGatewayAttachment: undefined, ready };
   }
 
@@ -230,7 +230,7 @@ export class HybridLink extends Construct {
           routeTableId: subnet.routeTable.routeTableId,
           destinationCidrBlock: cidr,
           transitGatewayId,
-        }).addDependency(ready);
+        }).addResourceDependency(ready);
       });
     });
     return { vpnGateway: undefined, transitGatewayAttachment: ready, ready };

@@ -148,7 +148,7 @@ export class MirrorStack extends Stack {
         upstreamRegistryUrl: rule.upstreamRegistryUrl,
       });
       // The template must exist before the first pull creates a repository.
-      cacheRule.addDependency(template);
+      cacheRule.addResourceDependency(template);
       return cacheRule;
     });
     for (const template of templates) template.node.addDependency(this.creationRole);

@@ -130,7 +130,7 @@ export class PlatformStage extends Stage {
       terminationProtection: production,
       zones: awsZoneNames(env.target.region, env.network.availabilityZones),
     });
-    this.platform.addDependency(this.mirror, 'Helm releases pull charts and images from the mirror');
+    this.platform.addStackDependency(this.mirror, 'Helm releases pull charts and images from the mirror');
     new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
     Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));
 
