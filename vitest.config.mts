@@ -15,6 +15,8 @@ export default defineConfig({
     // shared fixtures (`vary()` copies), so sharing is safe.
     pool: 'forks',
     isolate: false,
-    env: { CHECKPOINT_DISABLE: '1' },
+    // CloudFormation Validate, the CDK's built-in template check, costs seconds per synthesis:
+    // test/util.ts `synthAws` runs it on every shipped AWS stage, the other syntheses skip it.
+    env: { CHECKPOINT_DISABLE: '1', CDK_VALIDATION: 'false' },
   },
 });

@@ -5,9 +5,11 @@
  *
  *   npx tsx bin/serving.ts render --environment az-staging --release release.json --out dist/serving \
  *     --serving-client-id <id> --app-configuration-endpoint https://... --cluster-id /subscriptions/... \
- *     --events-endpoint https://... --load-balancer-address 10.40.63.254 --gateway-cidr 10.40.192.32/27
+ *     --events-endpoint https://... --load-balancer-address 10.40.63.254 --gateway-cidr 10.40.192.32/27 \
+ *     [--traces-connection-string 'InstrumentationKey=...;IngestionEndpoint=https://...']
  *   npx tsx bin/serving.ts rollout --environment az-staging --model churn    traffic steps, one a line
- *   npx tsx bin/serving.ts init --environment az-staging --agent-image <repo>@sha256:... > release.json
+ *   npx tsx bin/serving.ts init --environment az-staging --agent-image <repo>@sha256:... \
+ *     [--collector-image <repo>:<tag>@sha256:... --dcgm-exporter-image <repo>:<tag>@sha256:...] > release.json
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -29,6 +31,9 @@ const { positionals, values } = parseArgs({
     'events-endpoint': { type: 'string' },
     'load-balancer-address': { type: 'string' },
     'gateway-cidr': { type: 'string' },
+    'traces-connection-string': { type: 'string' },
+    'collector-image': { type: 'string' },
+    'dcgm-exporter-image': { type: 'string' },
     model: { type: 'string' },
   },
 });
@@ -44,7 +49,11 @@ const env = environments.find((e) => e.name === required('environment'));
 if (!env || !isAzureEnvironment(env)) throw new Error(`${values.environment} is not an Azure environment`);
 
 if (positionals[0] === 'init') {
-  process.stdout.write(`${JSON.stringify(initialRelease(env, required('agent-image')), null, 2)}\n`);
+  const telemetry =
+    values['collector-image'] || values['dcgm-exporter-image']
+      ? { collectorImage: required('collector-image'), dcgmExporterImage: required('dcgm-exporter-image') }
+      : undefined;
+  process.stdout.write(`${JSON.stringify(initialRelease(env, required('agent-image'), telemetry), null, 2)}\n`);
 } else if (positionals[0] === 'render') {
   const release = parseRelease(readFileSync(required('release'), 'utf8'), env);
   const files = renderServing(env, release, {
@@ -54,6 +63,9 @@ if (positionals[0] === 'init') {
     eventsEndpoint: required('events-endpoint'),
     loadBalancerAddress: required('load-balancer-address'),
     gatewayCidr: required('gateway-cidr'),
+    ...(values['traces-connection-string']
+      ? { applicationInsightsConnectionString: values['traces-connection-string'] }
+      : {}),
   });
   const out = required('out');
   for (const [path, text] of Object.entries(files)) {

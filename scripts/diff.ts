@@ -5,7 +5,9 @@
  * source file), synthesizes the base in a temporary `git worktree` (node_modules linked in),
  * and reports per environment the resources created, updated, replaced (or possibly replaced),
  * destroyed or orphaned, with the old and new value of each changed property, calling out
- * loudly every stateful resource (data, keys, registries, clusters) at risk.
+ * loudly every stateful resource (data, keys, registries, clusters) at risk, and the change of
+ * its monthly cost estimate with the cause (`Staging ceiling +$1,840/month: gpu pool infer
+ * maxNodes 4 -> 8`).
  *
  *   npm run diff                                   terminal report against main (or origin/main)
  *   npm run diff -- --base origin/main --markdown  Markdown, for $GITHUB_STEP_SUMMARY
@@ -16,8 +18,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, realpathSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { environments } from '../environments';
+import type { PlatformEnvironment } from '../lib/config';
 import { deferCleanup, removeLater } from './lib/cleanup';
+import { costNotes, outputName } from './lib/cost-report';
 import { renderMarkdown, renderText } from './lib/diff-render';
 import { diffSnapshots, type Snapshot } from './lib/infra-diff';
 import { run } from './lib/process';
@@ -74,8 +80,25 @@ function resolveBase(requested: string | undefined): string {
   throw new Error(`base ${candidates.join(' or ')} not found: fetch it (git fetch origin main) or pass --base <ref>`);
 }
 
-/** Synthesizes `ref` in a temporary worktree and reads its output; the worktree always goes. */
-async function synthesizeBase(ref: string): Promise<Snapshot> {
+/**
+ * The environments of the project in `dir` (its own environments/index.ts), or undefined when
+ * that version has none to offer: the cost change is then left out, not the diff.
+ */
+async function environmentsIn(dir: string): Promise<readonly PlatformEnvironment[] | undefined> {
+  try {
+    const module = (await import(pathToFileURL(join(dir, 'environments', 'index.ts')).href)) as {
+      environments?: readonly PlatformEnvironment[];
+    };
+    return Array.isArray(module.environments) ? module.environments : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Synthesizes `ref` in a temporary worktree and reads its output and environments; the worktree always goes. */
+async function synthesizeBase(
+  ref: string,
+): Promise<{ snapshot: Snapshot; environments?: readonly PlatformEnvironment[] }> {
   const tmp = mkdtempSync(join(tmpdir(), 'mlops-diff-'));
   const removeTmp = removeLater(tmp);
   const dir = join(tmp, 'base');
@@ -91,7 +114,7 @@ async function synthesizeBase(ref: string): Promise<Snapshot> {
     git(['worktree', 'add', '--detach', dir, ref]);
     symlinkSync(realpathSync('node_modules'), join(dir, 'node_modules'), 'dir');
     await synthesize(dir);
-    return readSnapshot(dir);
+    return { snapshot: readSnapshot(dir), environments: await environmentsIn(dir) };
   } finally {
     removeWorktree();
     removeTmp();
@@ -99,11 +122,21 @@ async function synthesizeBase(ref: string): Promise<Snapshot> {
 }
 
 /**
- * Extra lines per environment, printed under its heading in both reports. None yet: this is the
- * place for figures that compare base and head per environment, such as a monthly cost change.
+ * Extra lines per environment, printed under its heading in both reports: the monthly cost
+ * change and its cause. Without the base's environments (a base too old to load), none.
  */
-function environmentNotes(_base: Snapshot, _head: Snapshot): ReadonlyMap<string, readonly string[]> {
-  return new Map();
+function environmentNotes(
+  base: { snapshot: Snapshot; environments?: readonly PlatformEnvironment[] },
+  head: Snapshot,
+): ReadonlyMap<string, readonly string[]> {
+  if (!base.environments) return new Map();
+  try {
+    return costNotes({ environments: base.environments, snapshot: base.snapshot }, { environments, snapshot: head });
+  } catch (error) {
+    // The estimate must never hide the diff: say why it is missing instead.
+    const reason = error instanceof Error ? error.message : String(error);
+    return new Map(environments.map((env) => [outputName(env), [`cost change not estimated: ${reason}`]]));
+  }
 }
 
 async function main(): Promise<void> {
@@ -123,9 +156,9 @@ async function main(): Promise<void> {
   if (!isFresh(root)) await synthesize(root);
   const head = readSnapshot(root);
 
-  let baseSnapshot: Snapshot;
+  let baseVersion: Awaited<ReturnType<typeof synthesizeBase>>;
   try {
-    baseSnapshot = await synthesizeBase(base);
+    baseVersion = await synthesizeBase(base);
   } catch (error) {
     // A broken base must not block the pull request that fixes it: say so instead of a diff.
     const reason = error instanceof Error ? error.message : String(error);
@@ -136,8 +169,8 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const diffs = diffSnapshots(baseSnapshot, head);
-  const options = { base, notes: environmentNotes(baseSnapshot, head) };
+  const diffs = diffSnapshots(baseVersion.snapshot, head);
+  const options = { base, notes: environmentNotes(baseVersion, head) };
   process.stdout.write(values.markdown ? renderMarkdown(diffs, options) : renderText(diffs, options));
 }
 

@@ -2,7 +2,7 @@
  * Shared fixtures. Environments come from `environments/` (so tests exercise what ships) and are
  * varied with `vary()`; apps are built exactly as bin/ builds them, with cdk.json's context.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -54,16 +54,28 @@ export interface SynthesizedStage {
   readonly missingContext: readonly string[];
 }
 
+const awsCache = new Map<AwsEnvironment, SynthesizedStage>();
+
 /**
- * Builds the AWS app for one environment with the compliance packs registered, synthesizes it
- * (which fails on any unacknowledged cdk-nag or CloudFormation Validate finding) and returns the
- * templates of its stacks.
+ * Builds the AWS app for one environment as bin/aws.ts does, with the compliance packs and
+ * CloudFormation Validate (the CDK's built-in template check against the CloudFormation resource
+ * schemas), synthesizes it, fails on any unacknowledged finding of either, and returns the
+ * templates of its stacks. Built once per environment object and worker.
+ *
+ * The other tests synthesize without CloudFormation Validate (`CDK_VALIDATION=false` in
+ * vitest.config.mts): it costs seconds per synthesis, and this is where every shipped stage gets it.
  */
 export function synthAws(env: AwsEnvironment): SynthesizedStage {
-  const app = new App({ context: cdkContext() });
+  const cached = awsCache.get(env);
+  if (cached) return cached;
+  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: true });
   const [stage] = buildAwsApp(app, [env]);
   if (!stage) throw new Error(`no stage was built for ${env.name}`);
-  const assembly = app.synth();
+  const assembly = withTemplateValidation(() => app.synth());
+  const findings = templateValidationFindings(assembly.directory);
+  if (findings.length > 0) {
+    throw new Error(`${env.name}: unacknowledged CloudFormation Validate findings:\n${findings.join('\n')}`);
+  }
   const templates: Record<string, Template> = {};
   const nested = assembly.getNestedAssembly(`assembly-${stage.stageName}`);
   const missingContext = (nested.manifest.missing ?? []).map((m) => m.key);
@@ -71,7 +83,39 @@ export function synthAws(env: AwsEnvironment): SynthesizedStage {
     const id = stack.hierarchicalId.split('/').pop() as string;
     templates[id] = Template.fromJSON(stack.template as Record<string, unknown>);
   }
-  return { stage, templates, missingContext };
+  const synthesized = { stage, templates, missingContext };
+  awsCache.set(env, synthesized);
+  return synthesized;
+}
+
+/** Runs `synth` with the CDK's built-in CloudFormation Validate on, whatever the test environment says. */
+function withTemplateValidation<T>(synth: () => T): T {
+  const previous = process.env.CDK_VALIDATION;
+  delete process.env.CDK_VALIDATION;
+  try {
+    return synth();
+  } finally {
+    if (previous !== undefined) process.env.CDK_VALIDATION = previous;
+  }
+}
+
+/** `<rule> <construct path>: <description>` of every CloudFormation Validate violation the assembly's report holds. */
+function templateValidationFindings(outdir: string): string[] {
+  const file = join(outdir, 'validation-report.json');
+  if (!existsSync(file)) return [];
+  const report = JSON.parse(readFileSync(file, 'utf8')) as {
+    pluginReports: {
+      pluginName: string;
+      violations: { ruleName: string; description: string; violatingConstructs?: { constructPath?: string }[] }[];
+    }[];
+  };
+  return report.pluginReports
+    .filter((r) => r.pluginName === 'CloudFormation Validate')
+    .flatMap((r) =>
+      r.violations.flatMap((v) =>
+        (v.violatingConstructs ?? [{}]).map((c) => `${v.ruleName} ${c.constructPath ?? '?'}: ${v.description}`),
+      ),
+    );
 }
 
 /** A stack's Terraform JSON, parsed, as `cdktf synth` writes it. */

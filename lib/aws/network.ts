@@ -25,6 +25,9 @@ export const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [string, ec2.InterfaceV
   ['Sts', ec2.InterfaceVpcEndpointAwsService.STS],
   ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
   ['Monitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+  // Traces from the CloudWatch agent to X-Ray, and the drift job's "Model Drift Detected" events.
+  ['XRay', ec2.InterfaceVpcEndpointAwsService.XRAY],
+  ['Events', ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE],
   ['Eks', ec2.InterfaceVpcEndpointAwsService.EKS],
   ['EksAuth', ec2.InterfaceVpcEndpointAwsService.EKS_AUTH],
   ['Ec2', ec2.InterfaceVpcEndpointAwsService.EC2],
@@ -98,7 +101,7 @@ export class PlatformNetwork extends Construct {
     });
     acknowledge(this.vpc, {
       'CloudFormation-Validate::W3010':
-        "The zone names come from the environment's offerings table (lib/config/regions.ts) so that synthesis makes no lookup; GPU pools are placed by zone name too",
+        'The zones are named on purpose: synthesis runs offline (no zone lookup), and the names are validated against the region table in lib/config/regions.ts, so the subnets land where the GPU pools and the hybrid link expect them',
     });
     if (egress) {
       const reason =

@@ -12,6 +12,7 @@ import type { Construct } from 'constructs';
 import {
   type AwsEnvironment,
   awsZoneNames,
+  CAPTURE_ZONE,
   ConfigError,
   formatProblem,
   PlatformNames,
@@ -26,6 +27,7 @@ import { type KeyPurpose, PlatformKeys } from './keys';
 import { MirrorStack } from './mirror';
 import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
 import { PlatformNetwork } from './network';
+import { ModelOperations } from './operations';
 import { PlatformRegistry } from './registry';
 import { PlatformStorage, pascal } from './storage';
 
@@ -97,6 +99,8 @@ export class PlatformStage extends Stage {
   public readonly monitoring: PlatformMonitoring;
   public readonly alarmTopic: sns.ITopic;
   public readonly dashboard: cloudwatch.Dashboard;
+  /** Model operations: batch, drift and outlier alarms, the model event bus, traces, per-model dashboards, cost anomalies. */
+  public readonly operations: ModelOperations;
   /** The link to the on-premises data centre, when the environment has `hybrid`. */
   public readonly hybridLink?: HybridLink;
 
@@ -182,6 +186,19 @@ export class PlatformStage extends Stage {
     });
     this.alarmTopic = this.monitoring.alarmTopic;
     this.dashboard = this.monitoring.dashboard;
+    this.operations = new ModelOperations(stack, 'Operations', {
+      names: this.names,
+      environmentName: env.name,
+      models: env.serving?.models ?? [],
+      alarmTopic: this.alarmTopic,
+      key: this.keys.logs,
+      captureBucket: this.storage.buckets[CAPTURE_ZONE],
+      clusterName: this.names.eksCluster,
+      gpuPoolInstanceTypes: this.gpuPools.instanceTypes,
+      logRetentionDays: env.monitoring.logRetentionDays,
+      monthlyBudgetUsd: env.monitoring.monthlyBudgetUsd,
+      retain: production,
+    });
 
     if (env.hybrid) {
       const isolated = this.vpc.selectSubnets(this.isolatedSubnets).subnets;
@@ -203,6 +220,14 @@ export class PlatformStage extends Stage {
 
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });
     new CfnOutput(stack, 'ApiUrl', { value: this.api.url, description: 'Model API base URL' });
+    new CfnOutput(stack, 'ModelEventBusName', {
+      value: this.operations.eventBus.eventBusName,
+      description: 'EventBridge bus of the model events (Model Drift Detected)',
+    });
+    new CfnOutput(stack, 'ModelDriftTopicArn', {
+      value: this.operations.driftTopic.topicArn,
+      description: 'SNS topic a retraining pipeline subscribes to for drift events',
+    });
     for (const [zone, bucket] of Object.entries(this.storage.buckets)) {
       new CfnOutput(stack, `${pascal(zone)}BucketName`, {
         value: bucket.bucketName,

@@ -148,6 +148,12 @@ export class Cluster extends Construct {
       },
       keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: '2m' },
       omsAgent: { logAnalyticsWorkspaceId: monitoring.workspace.id, msiAuthForMonitoringEnabled: true },
+      // Azure Managed Prometheus (the ama-metrics add-on); its data collection rule is in operations.ts.
+      monitorMetrics: {},
+      // AKS cost analysis (cost by namespace and workload in Cost Management) needs the Standard
+      // or Premium tier; azurerm refuses it on Free
+      // (https://learn.microsoft.com/azure/aks/cost-analysis).
+      costAnalysisEnabled: props.skuTier !== 'Free',
       networkProfile: {
         networkPlugin: 'azure',
         networkPluginMode: 'overlay',

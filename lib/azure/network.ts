@@ -24,6 +24,7 @@ export const PRIVATE_DNS_ZONES = {
   mlApi: 'privatelink.api.azureml.ms',
   mlNotebooks: 'privatelink.notebooks.azure.net',
   appConfiguration: 'privatelink.azconfig.io',
+  eventGrid: 'privatelink.eventgrid.azure.net',
 } as const;
 
 export type PrivateDnsZoneKey = keyof typeof PRIVATE_DNS_ZONES;

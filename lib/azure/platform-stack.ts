@@ -25,6 +25,7 @@ import {
   validateEnvironment,
 } from '../config';
 import { slotLoadBalancerPort } from '../kubernetes';
+import { isPrice, PRICES } from '../report/prices';
 import { Api, modelApiName, modelsAudience, parseApimSku } from './api';
 import { Cluster } from './cluster';
 import { checkCompliance, type TerraformStackJson } from './compliance';
@@ -36,6 +37,7 @@ import { MlWorkspace } from './ml-workspace';
 import { Monitoring, PlatformAlerts } from './monitoring';
 import { appConfigurationName, mlStorageAccountName } from './names';
 import { isDefined, Network } from './network';
+import { Operations } from './operations';
 import { DeliveryIdentity } from './pipeline';
 import { Registry } from './registry';
 import { Serving } from './serving';
@@ -84,6 +86,8 @@ export class PlatformStack extends TerraformStack {
   public readonly mlWorkspace: MlWorkspace;
   public readonly api: Api;
   public readonly alerts: PlatformAlerts;
+  /** Model operations: drift events, batch and drift alerts, capture expiry, MELT, cost anomalies. */
+  public readonly operations: Operations;
   /** The CPU user pool, when a model or job runs on CPU. */
   public readonly cpuPool?: CpuPool;
   /** Serving identity, flags (App Configuration) and delivery (Flux) of the model workload. */
@@ -346,6 +350,32 @@ export class PlatformStack extends TerraformStack {
         evaluationPeriods: DEFAULT_API_ALARMS.evaluationPeriods,
       },
       logsReady: [this.api.diagnostics],
+    });
+
+    this.operations = new Operations(this, 'operations', {
+      names: this.names,
+      environmentName: env.name,
+      location: target.location,
+      resourceGroupName: this.resourceGroup.name,
+      subscriptionId: target.subscriptionId,
+      models,
+      clusterId: this.cluster.cluster.id,
+      clusterName: this.names.aksCluster,
+      servingPrincipalId: this.serving.identity.principalId,
+      containerIds: Object.fromEntries(Object.entries(this.storage.containers).map(([zone, c]) => [zone, c.id])),
+      lifecycle: this.storage,
+      gpuPools: env.kubernetes.gpuPools.map((pool) => {
+        const price = PRICES.azure[target.location]?.machines[resolveGpuMachineType('azure', pool)];
+        return {
+          name: pool.name,
+          nodePoolName: this.names.nodePool(pool.name),
+          hourlyUsd: isPrice(price) && price.per === 'hour' ? price.usd : undefined,
+        };
+      }),
+      modelApis: Object.fromEntries(models.map((m) => [m.name, modelApiName(m.name)])),
+      alarmEmails: env.monitoring.alarmEmails,
+      network: this.network,
+      monitoring: this.monitoring,
     });
 
     if (env.hybrid) {

@@ -33,17 +33,33 @@ export interface ModelRelease {
 export interface ReleaseState {
   /** The model agent image (`<registry>/<repository>@sha256:...`), beside every model container. */
   readonly agentImage: string;
+  /**
+   * The in-cluster telemetry's images, imported into the environment's registry and pinned by
+   * digest: the OpenTelemetry Collector that sends the agents' spans to Application Insights, and
+   * the NVIDIA DCGM exporter of the GPU pools (docs/operations-azure.md).
+   * @default - no collector and no DCGM exporter: no spans, and empty GPU panels
+   */
+  readonly telemetry?: TelemetryImages;
   readonly models: Readonly<Record<string, ModelRelease>>;
 }
 
+export interface TelemetryImages {
+  /** `<registry>.azurecr.io/<repository>:<tag>@sha256:...` of `otelcol-contrib`. */
+  readonly collectorImage: string;
+  /** `<registry>.azurecr.io/<repository>:<tag>@sha256:...` of `dcgm-exporter`. */
+  readonly dcgmExporterImage: string;
+}
+
 /** The state of an environment before its first release: no slot runs anything. */
-export function initialRelease(env: AzureEnvironment, agentImage: string): ReleaseState {
+export function initialRelease(env: AzureEnvironment, agentImage: string, telemetry?: TelemetryImages): ReleaseState {
   const models: Record<string, ModelRelease> = {};
   for (const m of env.serving?.models ?? []) {
     models[m.name] = { 'blue-image': NO_IMAGE, 'green-image': NO_IMAGE, 'green-weight': 0, candidate: 'green' };
   }
-  return { agentImage, models };
+  return { agentImage, ...(telemetry ? { telemetry } : {}), models };
 }
+
+const PINNED_IMAGE = /^[a-z0-9][^@\s]*@sha256:[a-f0-9]{64}$/;
 
 /** Parses and checks `release.json` against the environment's models; throws naming every problem. */
 export function parseRelease(text: string, env: AzureEnvironment): ReleaseState {
@@ -56,6 +72,16 @@ export function parseRelease(text: string, env: AzureEnvironment): ReleaseState 
   }
   if (typeof parsed.agentImage !== 'string' || !parsed.agentImage.includes('@sha256:')) {
     problems.push('agentImage must be an image pinned by digest (<repository>@sha256:...)');
+  }
+  if (parsed.telemetry !== undefined) {
+    for (const field of ['collectorImage', 'dcgmExporterImage'] as const) {
+      const image = parsed.telemetry?.[field];
+      if (typeof image !== 'string' || !PINNED_IMAGE.test(image)) {
+        problems.push(
+          `telemetry.${field} is '${image}', must be an image pinned by digest (<repository>:<tag>@sha256:...)`,
+        );
+      }
+    }
   }
   for (const m of env.serving?.models ?? []) {
     const r = parsed.models?.[m.name];
@@ -99,6 +125,12 @@ export interface AzureServingValues {
   readonly loadBalancerAddress: string;
   /** CIDR of the API Management subnet: the only source the slot Services admit. */
   readonly gatewayCidr: string;
+  /**
+   * Connection string of `appi-mlops-<env>` (its `ConnectionString` property): where the
+   * collector sends the agents' spans. Needed when the release has `telemetry`.
+   * @default - none: a release with `telemetry` cannot be rendered
+   */
+  readonly applicationInsightsConnectionString?: string;
 }
 
 /** The slot whose version the batch and drift jobs use: the one with most of the live traffic. */
@@ -108,7 +140,8 @@ export function liveSlot(release: ModelRelease): Slot {
 }
 
 /**
- * The files of the serving container: `manifests/shared.yaml`, one file per slot with an image,
+ * The files of the serving container: `manifests/shared.yaml`, with `telemetry` in the release
+ * `manifests/telemetry.yaml` (collector, DCGM exporter), one file per slot with an image,
  * one per model's jobs, and `release.json`. A slot without an image has no file, so Flux prunes
  * its objects.
  */
@@ -119,6 +152,14 @@ export function renderServing(
 ): Record<string, string> {
   const names = new PlatformNames(env);
   const models = env.serving?.models ?? [];
+  const telemetry = release.telemetry;
+  const connectionString = values.applicationInsightsConnectionString;
+  if (telemetry && !connectionString) {
+    throw new Error(
+      `release.json of ${env.name} has telemetry, but no Application Insights connection string was given: ` +
+        `pass the ConnectionString of ${names.azure('appi')} (bin/serving.ts render --traces-connection-string)`,
+    );
+  }
   const workload = new ServingWorkload({
     environment: env.name,
     kubernetesVersion: env.kubernetes.version,
@@ -149,10 +190,21 @@ export function renderServing(
       ),
       servingIdentityClientId: values.servingIdentityClientId,
       appConfigurationEndpoint: values.appConfigurationEndpoint,
+      ...(telemetry && connectionString
+        ? {
+            telemetry: {
+              collectorImage: telemetry.collectorImage,
+              dcgmExporterImage: telemetry.dcgmExporterImage,
+              applicationInsightsConnectionString: connectionString,
+            },
+          }
+        : {}),
     },
   });
   const yaml = (objects: readonly KubernetesObject[]) => objects.map((o) => stringify(o)).join('---\n');
   const files: Record<string, string> = { 'manifests/shared.yaml': yaml(workload.shared()) };
+  const telemetryObjects = workload.telemetry();
+  if (telemetryObjects.length > 0) files['manifests/telemetry.yaml'] = yaml(telemetryObjects);
   for (const m of models) {
     const r = release.models[m.name];
     if (!r) continue;

@@ -1,7 +1,10 @@
 import type { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { StorageAccount } from '@cdktf/provider-azurerm/lib/storage-account';
 import { StorageContainer } from '@cdktf/provider-azurerm/lib/storage-container';
-import { StorageManagementPolicy } from '@cdktf/provider-azurerm/lib/storage-management-policy';
+import {
+  StorageManagementPolicy,
+  type StorageManagementPolicyRule,
+} from '@cdktf/provider-azurerm/lib/storage-management-policy';
 import type { UserAssignedIdentity } from '@cdktf/provider-azurerm/lib/user-assigned-identity';
 import { Construct } from 'constructs';
 import type { AzureEnvironment, DataZone, PlatformNames } from '../config';
@@ -36,6 +39,9 @@ export class Storage extends Construct {
   /** The key, identity and key access this account encrypts with, for other accounts to share. */
   public readonly encryption: StorageEncryption;
   public readonly containers: Readonly<Partial<Record<DataZone, StorageContainer>>>;
+  /** The account's one lifecycle policy (Azure allows one per account); add rules with `addLifecycleRule`. */
+  public readonly lifecyclePolicy: StorageManagementPolicy;
+  private readonly lifecycleRules: StorageManagementPolicyRule[];
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -106,23 +112,24 @@ export class Storage extends Construct {
     }
     this.containers = containers;
 
-    new StorageManagementPolicy(this, 'lifecycle', {
-      storageAccountId: this.account.id,
-      rule: [
-        {
-          name: 'tiering',
-          enabled: true,
-          filters: { blobTypes: ['blockBlob'] },
-          actions: {
-            baseBlob: {
-              tierToCoolAfterDaysSinceModificationGreaterThan: lifecycle.coolAfterDays,
-              ...(lifecycle.archiveAfterDays === undefined
-                ? {}
-                : { tierToColdAfterDaysSinceModificationGreaterThan: lifecycle.archiveAfterDays }),
-            },
+    this.lifecycleRules = [
+      {
+        name: 'tiering',
+        enabled: true,
+        filters: { blobTypes: ['blockBlob'] },
+        actions: {
+          baseBlob: {
+            tierToCoolAfterDaysSinceModificationGreaterThan: lifecycle.coolAfterDays,
+            ...(lifecycle.archiveAfterDays === undefined
+              ? {}
+              : { tierToColdAfterDaysSinceModificationGreaterThan: lifecycle.archiveAfterDays }),
           },
         },
-      ],
+      },
+    ];
+    this.lifecyclePolicy = new StorageManagementPolicy(this, 'lifecycle', {
+      storageAccountId: this.account.id,
+      rule: this.lifecycleRules,
     });
 
     for (const [sub, zone] of [
@@ -142,6 +149,16 @@ export class Storage extends Construct {
     }
 
     monitoring.sendDiagnostics(this, 'blob-diagnostics', `${this.account.id}/blobServices/default`);
+  }
+
+  /**
+   * Adds a rule to the account's lifecycle policy (one policy per account, up to 100 rules:
+   * https://learn.microsoft.com/azure/storage/blobs/lifecycle-management-overview), for example the
+   * expiry of a prefix.
+   */
+  addLifecycleRule(rule: StorageManagementPolicyRule): void {
+    this.lifecycleRules.push(rule);
+    this.lifecyclePolicy.putRule([...this.lifecycleRules]);
   }
 
   /** The `models` container, which serving reads from; validation requires the zone. */

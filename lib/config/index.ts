@@ -5,6 +5,7 @@ export * from './delivery';
 export * from './gpu-catalog';
 export * from './machines';
 export * from './naming';
+export * from './operations';
 export * from './regions';
 export * from './tags';
 export * from './types';

@@ -5,5 +5,6 @@
 export * from './names';
 export { AGENT_RESOURCES, MODEL_DEFAULTS } from './pods';
 export * from './props';
+export { collectorConfig, collectorEnv, TELEMETRY_DEFAULTS } from './telemetry';
 export { checkImageRef, isUnresolved, ServingWorkloadError } from './validate';
 export { AKS_SPOT_TOLERATION, JOB_DEFAULTS, ServingWorkload, WORKLOAD_DEFAULTS } from './workload';

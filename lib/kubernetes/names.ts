@@ -33,6 +33,32 @@ export const FLAGS_MOUNT_PATH = '/etc/mlops/flags';
  */
 export const BATCH_SHARDS_VARIABLE = 'MLOPS_BATCH_SHARDS';
 
+/**
+ * Azure: the OpenTelemetry Collector in the serving namespace that receives the agents' spans
+ * (OTLP/HTTP) and exports them to Application Insights: its Deployment, Service and ConfigMap
+ * name, and its ports.
+ */
+export const COLLECTOR_NAME = 'otel-collector';
+export const OTLP_HTTP_PORT = 4318;
+export const COLLECTOR_HEALTH_PORT = 13133;
+
+/** The collector's address inside the cluster, as the agents' `OTEL_EXPORTER_OTLP_ENDPOINT`. */
+export function collectorEndpoint(namespace: string): string {
+  return `http://${COLLECTOR_NAME}.${namespace}.svc:${OTLP_HTTP_PORT}`;
+}
+
+/** Where the model agents read their trace exporter's address (OTLP/HTTP; `/v1/traces` is appended). */
+export const OTLP_ENDPOINT_VARIABLE = 'OTEL_EXPORTER_OTLP_ENDPOINT';
+
+/**
+ * Azure: the NVIDIA DCGM exporter on the GPU nodes, in a namespace of its own: it mounts the
+ * kubelet's pod-resources directory from the host, which the serving namespace's `baseline`
+ * pod security standard forbids.
+ */
+export const GPU_METRICS_NAMESPACE = 'gpu-metrics';
+export const DCGM_EXPORTER_NAME = 'dcgm-exporter';
+export const DCGM_EXPORTER_PORT = 9400;
+
 /** Labels every object carries, and the slot label of a slot's objects and pods. */
 export const ENVIRONMENT_LABEL = 'mlops.platform/environment';
 export const SLOT_LABEL = 'mlops.platform/slot';
@@ -66,7 +92,7 @@ export function slotLoadBalancerPort(model: { readonly gatewayPort: number }, sl
   return model.gatewayPort + (slot === 'blue' ? 0 : 1);
 }
 
-export type Component = 'serving' | 'model-server' | 'batch' | 'drift';
+export type Component = 'serving' | 'model-server' | 'batch' | 'drift' | 'telemetry';
 
 /** The recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
 export function commonLabels(environment: string, component: Component): Record<string, string> {

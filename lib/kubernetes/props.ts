@@ -78,6 +78,33 @@ export interface AzureServingBinding {
   readonly servingIdentityClientId: string;
   /** App Configuration endpoint, `https://<store>.azconfig.io`. */
   readonly appConfigurationEndpoint: string;
+  /**
+   * Traces and GPU metrics in the cluster: an OpenTelemetry Collector that the serving agents
+   * export spans to, and the NVIDIA DCGM exporter on the GPU pools with the `PodMonitor` that
+   * Azure Managed Prometheus (ama-metrics) scrapes it by.
+   * @default - neither: the agents record no spans, and the GPU panels stay empty
+   */
+  readonly telemetry?: AzureTelemetryBinding;
+}
+
+/**
+ * Azure: what the in-cluster telemetry needs. Both images come from the environment's registry,
+ * pinned by digest; the clusters pull nothing from the internet.
+ */
+export interface AzureTelemetryBinding {
+  /**
+   * OpenTelemetry Collector contrib distribution (`otelcol-contrib`, a 2026 release: the
+   * `azure_auth` extension name and the `azuremonitor` exporter's authenticator), pinned by digest.
+   */
+  readonly collectorImage: string;
+  /**
+   * Connection string of the environment's Application Insights component: its instrumentation
+   * key and ingestion endpoint. With local authentication off the key is no credential; the
+   * collector sends with the serving identity's Entra token.
+   */
+  readonly applicationInsightsConnectionString: string;
+  /** NVIDIA DCGM exporter (`nvcr.io/nvidia/k8s/dcgm-exporter`), pinned by digest. */
+  readonly dcgmExporterImage: string;
 }
 
 export type ServingBinding = AwsServingBinding | AzureServingBinding;
@@ -125,12 +152,27 @@ export interface ServingWorkloadProps {
   /** The cloud's load balancer, identity and flag bindings. */
   readonly binding: ServingBinding;
   /**
+   * Where the serving agents export their spans to (an ADOT or CloudWatch agent endpoint on
+   * EKS). On Azure, `binding.telemetry` runs a collector and points the agents at it instead.
+   * @default - the in-cluster collector of `binding.telemetry` on Azure, else none: no spans are exported
+   */
+  readonly telemetry?: TelemetryProps;
+  /**
    * Seconds a terminating pod keeps serving before its agent stops accepting requests, so that
    * the load balancer has deregistered it first (NLB target deregistration, Azure LB probes).
    * The pod's grace period adds the model's request timeout on top, for in-flight requests.
    * @default 30
    */
   readonly drainSeconds?: number;
+}
+
+/** Where the serving agents export spans. */
+export interface TelemetryProps {
+  /**
+   * OTLP/HTTP base URL, the agents' `OTEL_EXPORTER_OTLP_ENDPOINT` (`http://<host>:4318`); the agent
+   * appends `/v1/traces`.
+   */
+  readonly otlpEndpoint: string;
 }
 
 /** One Kubernetes object as JSON, ready for `kubectl apply`, a `KubernetesManifest` or YAML. */

@@ -126,6 +126,7 @@ export function checkProps(props: ServingWorkloadProps): void {
   }
   checkModels(p, props);
   checkBinding(p, props);
+  checkTelemetry(p, props);
   p.throwIfAny();
 }
 
@@ -260,6 +261,49 @@ function checkBinding(p: Problems, props: ServingWorkloadProps): void {
       endpoint,
       'not an https endpoint without a path',
       "use 'https://<store>.azconfig.io'",
+    );
+  }
+}
+
+/** An OTLP/HTTP base URL: scheme, host and port, no path (the agent appends `/v1/traces`). */
+const OTLP_ENDPOINT = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/;
+/** An Application Insights connection string, with the key and ingestion endpoint the exporter needs. */
+const CONNECTION_STRING_KEY =
+  /(^|;)InstrumentationKey=[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(;|$)/i;
+const CONNECTION_STRING_ENDPOINT = /(^|;)IngestionEndpoint=https:\/\/[^;\s]+(;|$)/i;
+
+function checkTelemetry(p: Problems, props: ServingWorkloadProps): void {
+  const endpoint = props.telemetry?.otlpEndpoint;
+  if (endpoint !== undefined && !isUnresolved(endpoint) && !OTLP_ENDPOINT.test(endpoint)) {
+    p.add(
+      'telemetry.otlpEndpoint',
+      endpoint,
+      'not an OTLP/HTTP base URL',
+      "use 'http://<host>:4318' without a path (the agent appends /v1/traces)",
+    );
+  }
+  const b = props.binding;
+  if (b.cloud !== 'azure' || !b.telemetry) return;
+  if (endpoint !== undefined) {
+    p.add(
+      'telemetry.otlpEndpoint',
+      endpoint,
+      'set beside binding.telemetry, which runs its own collector for the agents',
+      'leave telemetry unset on Azure',
+    );
+  }
+  checkPinnedImage(p, 'binding.telemetry.collectorImage', b.telemetry.collectorImage);
+  checkPinnedImage(p, 'binding.telemetry.dcgmExporterImage', b.telemetry.dcgmExporterImage);
+  const connection = b.telemetry.applicationInsightsConnectionString;
+  if (
+    !isUnresolved(connection) &&
+    !(CONNECTION_STRING_KEY.test(connection) && CONNECTION_STRING_ENDPOINT.test(connection))
+  ) {
+    p.add(
+      'binding.telemetry.applicationInsightsConnectionString',
+      connection,
+      'not an Application Insights connection string with an instrumentation key and an ingestion endpoint',
+      "pass the component's connection string ('InstrumentationKey=<guid>;IngestionEndpoint=https://...')",
     );
   }
 }

@@ -34,12 +34,14 @@ import {
   BATCH_SHARDS_VARIABLE,
   batchJobName,
   type Component,
+  collectorEndpoint,
   commonLabels,
   driftJobName,
   FLAGS_CONFIG_MAP,
   FLAGS_FILE,
   FLAGS_MOUNT_PATH,
   MODEL_CONTAINER,
+  OTLP_ENDPOINT_VARIABLE,
   slotLoadBalancerPort,
   slotName,
   slotSelector,
@@ -67,6 +69,7 @@ import type {
   ServingWorkloadProps,
   Toleration,
 } from './props';
+import { collector, gpuMetrics } from './telemetry';
 import { checkImageRef, checkProps, isUnresolved, ServingWorkloadError } from './validate';
 
 /** Defaults of optional batch and drift fields, as `BatchJobConfig` and `DriftConfig` document them. */
@@ -126,6 +129,8 @@ export class ServingWorkload {
   readonly modelNames: readonly string[];
   private readonly models: ReadonlyMap<string, ResolvedModel>;
   private readonly drainSeconds: number;
+  /** Where the serve agents export spans: the given endpoint, or the Azure binding's collector. */
+  private readonly otlpEndpoint: string | undefined;
 
   /** @throws ServingWorkloadError naming every bad prop */
   constructor(private readonly props: ServingWorkloadProps) {
@@ -133,6 +138,9 @@ export class ServingWorkload {
     this.models = new Map(props.models.map((model) => [model.name, resolveModel(model, props.gpuPools)]));
     this.modelNames = props.models.map((model) => model.name);
     this.drainSeconds = props.drainSeconds ?? WORKLOAD_DEFAULTS.drainSeconds;
+    const azureCollector = props.binding.cloud === 'azure' && props.binding.telemetry !== undefined;
+    this.otlpEndpoint =
+      props.telemetry?.otlpEndpoint ?? (azureCollector ? collectorEndpoint(SERVING_NAMESPACE) : undefined);
   }
 
   /**
@@ -185,6 +193,34 @@ export class ServingWorkload {
         spec: { podSelector: {}, policyTypes: ['Ingress'] },
       });
       if (binding.cloud === 'azure' && this.modelNames.length > 0) this.flagsProvider(chart, binding, labels);
+    });
+  }
+
+  /**
+   * Azure with `binding.telemetry`: the OpenTelemetry Collector the serve agents export spans to
+   * (in the serving namespace, so apply it after `shared()`), and on the GPU pools the DCGM
+   * exporter with the `PodMonitor` Azure Managed Prometheus scrapes it by. Empty otherwise (on
+   * EKS the CloudWatch Observability add-on brings its own DCGM exporter).
+   */
+  telemetry(): KubernetesObject[] {
+    const { binding } = this.props;
+    if (binding.cloud !== 'azure' || !binding.telemetry) return [];
+    const telemetry = binding.telemetry;
+    const spot = this.props.gpuPools.some((pool) => pool.capacity === 'spot');
+    return render((chart) => {
+      collector(chart, {
+        environment: this.props.environment,
+        binding: telemetry,
+        nodeSelector: this.props.cpuNodeSelector,
+        tolerations: this.props.cpuTolerations ?? [],
+      });
+      gpuMetrics(chart, {
+        environment: this.props.environment,
+        kubernetesVersion: this.props.kubernetesVersion,
+        image: telemetry.dcgmExporterImage,
+        gpuPools: this.props.gpuPools,
+        extraTolerations: spot ? [AKS_SPOT_TOLERATION] : [],
+      });
     });
   }
 
@@ -377,6 +413,7 @@ export class ServingWorkload {
         agentContainer(this.props.agentImage, settings, {
           drainSeconds: this.drainSeconds,
           volumeMounts: binding.cloud === 'azure' ? [flagsMount] : [],
+          extraEnv: this.otlpEndpoint ? [{ name: OTLP_ENDPOINT_VARIABLE, value: this.otlpEndpoint }] : [],
         }),
       ],
       volumes: [

@@ -174,6 +174,9 @@ export function renderMarkdown(diffs: readonly EnvironmentDiff[], options: Rende
     const counts = COLUMNS.map((col) => diff.changes.filter((c) => col.impact.includes(c.impact)).length);
     head.push(`| ${diff.environment} | ${diff.cloud} | ${counts.join(' | ')} |`);
   }
+  // The cost changes in the open, above the folded details: a reviewer sees them first.
+  const costs = diffs.flatMap((d) => options.notes?.get(d.environment) ?? []);
+  if (costs.length > 0) head.push('', '**Monthly cost estimate:**', '', ...costs.map((n) => `- ${n}`));
   const tail = ['', footer(true), ''];
   const sections: string[] = [];
   for (const diff of diffs) {

@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { APP_GROUP, type AwsOutput, type Finding, readAwsOutput, resourceCount } from './aws-assembly';
 import { type CdktfStack, readCdktfOutput, terraformResourceCount, terraformTarget } from './cdktf-output';
+import type { CostFigures } from './cost-report';
 import type { CloudName } from './synth-clis';
 import { textTable } from './table';
 
@@ -87,21 +88,32 @@ function describeFinding(f: Finding): string {
   return `${f.level === 'error' ? 'ERROR' : 'warning'} ${f.path}: ${f.message} [${f.source}]`;
 }
 
+/** A warning of the cost estimate or the budget check, listed with the environment's other findings. */
+function costFinding(line: EnvironmentLine, message: string): Finding {
+  return { level: 'warning', source: 'cost estimate', path: line.name, message };
+}
+
+/**
+ * The summary; with `costs` (per line name), each environment's monthly estimate (floor to
+ * ceiling) in its own column and the estimate's warnings (missing prices, over budget) under it.
+ */
 export function renderSummary(
   summary: Summary,
   time: { readonly checkSeconds: number; readonly timings: readonly Timing[]; readonly totalSeconds: number },
+  costs?: { readonly figures: ReadonlyMap<string, CostFigures>; readonly outdir: string },
 ): string {
-  const warningsOf = (line: EnvironmentLine) => line.findings.filter((f) => f.level === 'warning').length;
+  const findingsOf = (line: EnvironmentLine): readonly Finding[] => [
+    ...line.findings,
+    ...(costs?.figures.get(line.name)?.warnings ?? []).map((w) => costFinding(line, w)),
+  ];
+  const warningsOf = (line: EnvironmentLine) => findingsOf(line).filter((f) => f.level === 'warning').length;
   const header = ['environment', 'cloud', 'target', 'stacks', 'resources', 'warnings', 'output'];
-  const rows = summary.lines.map((l) => [
-    l.name,
-    l.cloud,
-    l.target,
-    String(l.stacks),
-    String(l.resources),
-    String(warningsOf(l)),
-    l.output,
-  ]);
+  if (costs) header.splice(6, 0, '$/month');
+  const rows = summary.lines.map((l) => {
+    const row = [l.name, l.cloud, l.target, String(l.stacks), String(l.resources), String(warningsOf(l)), l.output];
+    if (costs) row.splice(6, 0, costs.figures.get(l.name)?.range ?? '-');
+    return row;
+  });
   const stacks = summary.lines.reduce((n, l) => n + l.stacks, 0);
   const resources = summary.lines.reduce((n, l) => n + l.resources, 0);
   const warnings = summary.lines.reduce((n, l) => n + warningsOf(l), 0);
@@ -115,13 +127,14 @@ export function renderSummary(
     String(warnings),
     '',
   ];
-  const aligned = textTable([header, ...rows, total], new Set([3, 4, 5])).split('\n');
+  if (costs) total.splice(6, 0, '');
+  const aligned = textTable([header, ...rows, total], new Set(costs ? [3, 4, 5, 6] : [3, 4, 5])).split('\n');
 
   const out = ['Synthesized offline (no credentials, no lookups):', ''];
   out.push(`  ${aligned[0]}`);
   summary.lines.forEach((line, i) => {
     out.push(`  ${aligned[i + 1]}`);
-    for (const finding of line.findings) out.push(`      ${describeFinding(finding)}`);
+    for (const finding of findingsOf(line)) out.push(`      ${describeFinding(finding)}`);
   });
   out.push(`  ${aligned[aligned.length - 1]}`);
   if (summary.duplicates.length > 0) {
@@ -131,6 +144,12 @@ export function renderSummary(
     out.push(
       '',
       `${plural(warnings, 'warning')}, each listed under its environment above (recorded in ${summary.records.join(' and ')}).`,
+    );
+  }
+  if (costs) {
+    out.push(
+      '',
+      `$/month: the estimate's floor (every pool at its minimum) to ceiling (at its maximum), ? where prices are missing; diagrams and itemised estimates in ${costs.outdir}/<environment>/.`,
     );
   }
   const clis = time.timings.map((t) => `${t.label} ${t.seconds.toFixed(1)} s`);

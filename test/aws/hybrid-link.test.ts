@@ -12,8 +12,27 @@ import { HybridLink } from '../../lib/aws/hybrid-link';
 import { type AwsEnvironment, type HybridConfig, PlatformNames } from '../../lib/config';
 import { cdkContext, fixtures, vary } from '../util';
 
-/** A test stack with the scaffolding the stage provides, synthesized with the compliance packs. */
-function build(env: AwsEnvironment, options: { cluster?: boolean; dashboard?: boolean; queryLogs?: boolean } = {}) {
+type BuildOptions = { cluster?: boolean; dashboard?: boolean; queryLogs?: boolean };
+const built = new Map<AwsEnvironment, Map<string, ReturnType<typeof synthesize>>>();
+
+/**
+ * A test stack with the scaffolding the stage provides, synthesized with the compliance packs (so
+ * every build also proves the link has no unacknowledged finding); built once per environment
+ * and options, since tests only read it.
+ */
+function build(env: AwsEnvironment, options: BuildOptions = {}) {
+  const key = JSON.stringify(options);
+  const forEnv = built.get(env) ?? new Map<string, ReturnType<typeof synthesize>>();
+  built.set(env, forEnv);
+  let result = forEnv.get(key);
+  if (!result) {
+    result = synthesize(env, options);
+    forEnv.set(key, result);
+  }
+  return result;
+}
+
+function synthesize(env: AwsEnvironment, options: BuildOptions) {
   const app = new App({ context: cdkContext() });
   const stage = new Stage(app, 'Test', { env: { account: env.target.account, region: env.target.region } });
   addCompliancePacks(stage);

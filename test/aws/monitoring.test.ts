@@ -70,7 +70,10 @@ describe('PlatformMonitoring', () => {
 
   it('builds a dashboard with API latency, errors, GPU, node and pending-pod widgets', () => {
     const { template } = stageOf(fixtures.awsStaging);
-    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    // The platform dashboard; the per-model dashboards are ModelOperations' (operations.test.ts).
+    const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard')).filter(
+      (d) => d.Properties.DashboardName === 'mlops-staging-platform',
+    );
     expect(dashboards).toHaveLength(1);
     const body = JSON.stringify(dashboards[0]?.Properties.DashboardBody);
     for (const text of [

@@ -46,6 +46,8 @@ describe('PlatformNetwork', () => {
       'sts',
       'logs',
       'monitoring',
+      'xray',
+      'events',
       'eks',
       'eks-auth',
       'ec2',

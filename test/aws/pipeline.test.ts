@@ -5,7 +5,7 @@ import { environments } from '../../environments';
 import { delivery } from '../../environments/delivery';
 import { buildAwsApp } from '../../lib/aws/app';
 import type { DeliveryStack } from '../../lib/aws/pipeline';
-import { ConfigError } from '../../lib/config';
+import { ConfigError, isAwsEnvironment, type PlatformEnvironment, PlatformNames } from '../../lib/config';
 import { type PipelineAction as Action, cdkContext, type PipelineStage } from '../util';
 
 /** Every action of the pipeline with its position: stage index, then run order. */
@@ -14,6 +14,14 @@ function actionsInOrder(stages: readonly PipelineStage[]) {
     stage.Actions.map((action) => ({ stage: stage.Name, index, action, position: index * 1000 + action.RunOrder })),
   );
 }
+
+/** Stage ids of the shipped AWS environments, and of those the pipeline promotes through, in order. */
+const stageId = (env: PlatformEnvironment) => new PlatformNames(env).stageId;
+const awsStageIds = environments.filter(isAwsEnvironment).map(stageId);
+const promotedStageIds = delivery.promotionOrder.map((name) =>
+  stageId(environments.find((e) => e.name === name) as PlatformEnvironment),
+);
+const [firstStage, lastStage] = [promotedStageIds[0], promotedStageIds[promotedStageIds.length - 1]];
 
 describe('DeliveryStack', () => {
   let stack: DeliveryStack;
@@ -43,7 +51,7 @@ describe('DeliveryStack', () => {
   it('deploys source, synth, self-mutation, asset publishing, then staging and production in promotion order', () => {
     // The platform's kubectl handler and Helm charts are file assets, so CDK Pipelines publishes
     // them in an Assets stage before the first deployment.
-    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'Staging', 'Production']);
+    expect(stages.map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', ...promotedStageIds]);
     const source = stages[0]?.Actions[0] as Action;
     expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
     expect(source.Configuration).toMatchObject({
@@ -65,15 +73,15 @@ describe('DeliveryStack', () => {
     expect(approvals).toHaveLength(1);
     const approval = approvals[0] as (typeof actions)[number];
     const deploys = actions.filter((a) => a.action.ActionTypeId.Provider === 'CloudFormation');
-    const stagingDeploys = deploys.filter((a) => a.stage === 'Staging');
-    const productionDeploys = deploys.filter((a) => a.stage === 'Production');
+    const stagingDeploys = deploys.filter((a) => a.stage === firstStage);
+    const productionDeploys = deploys.filter((a) => a.stage === lastStage);
     expect(stagingDeploys.length).toBeGreaterThan(0);
     expect(productionDeploys.length).toBeGreaterThan(0);
     for (const deploy of stagingDeploys) expect(deploy.position).toBeLessThan(approval.position);
     for (const deploy of productionDeploys) expect(deploy.position).toBeGreaterThan(approval.position);
     // The post-deploy check of staging runs before the approval too.
     const check = actions.find((a) => a.action.Name === 'CheckCluster');
-    expect(check?.stage).toBe('Staging');
+    expect(check?.stage).toBe(firstStage);
     expect(check?.position).toBeLessThan(approval.position);
   });
 
@@ -132,9 +140,9 @@ describe('DeliveryStack', () => {
   it('deploys the app’s own stages, so each environment is synthesized and checked once', () => {
     const app = new App({ context: cdkContext() });
     const direct = buildAwsApp(app, environments, delivery);
-    expect(direct.map((s) => s.node.path)).toEqual(['Staging', 'Production', 'Hybrid']);
+    expect(direct.map((s) => s.node.path)).toEqual(awsStageIds);
     const deployed = (app.node.findChild('Delivery') as DeliveryStack).stages;
-    expect(deployed).toEqual([direct[0], direct[1]]);
+    expect(deployed).toEqual(promotedStageIds.map((id) => direct.find((s) => s.node.path === id)));
     expect(app.node.findChild('Delivery').node.children.filter((c) => c instanceof Stage)).toEqual([]);
   });
 

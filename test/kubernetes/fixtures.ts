@@ -93,6 +93,11 @@ export function propsFor(env: PlatformEnvironment): ServingWorkloadProps {
     loadBalancerAddresses: perSlot(models, (_model, _slot, i) => formatIpv4(first + 10 + i)),
     servingIdentityClientId: '5e7a1c42-9b0d-4f6e-8a31-2c4d5e6f7a8b',
     appConfigurationEndpoint: `https://${names.azure('appcs')}.azconfig.io`,
+    telemetry: {
+      collectorImage: `${names.containerRegistry}.azurecr.io/otel/opentelemetry-collector-contrib:0.160.0@sha256:${OTHER_DIGEST}`,
+      applicationInsightsConnectionString: `InstrumentationKey=0f4e2a7c-1b3d-4e5f-9a8b-7c6d5e4f3a2b;IngestionEndpoint=https://${location}-5.in.applicationinsights.azure.com/;LiveEndpoint=https://${location}.livediagnostics.monitor.azure.com/;ApplicationId=3c2b1a09-8f7e-4d6c-b5a4-938271605f4e`,
+      dcgmExporterImage: `${names.containerRegistry}.azurecr.io/nvidia/k8s/dcgm-exporter:4.2.3-4.1.3-ubuntu22.04@sha256:${OTHER_DIGEST}`,
+    },
   };
   const account = names.storageAccount;
   return {
@@ -121,6 +126,8 @@ export function propsFor(env: PlatformEnvironment): ServingWorkloadProps {
 
 export interface Rendered {
   readonly shared: KubernetesObject[];
+  /** Azure: the collector, and the DCGM exporter on the GPU pools. */
+  readonly telemetry: KubernetesObject[];
   readonly slots: Readonly<Record<string, Readonly<Record<Slot, KubernetesObject[]>>>>;
   readonly jobs: Readonly<Record<string, KubernetesObject[]>>;
   /** Everything, in apply order. */
@@ -130,6 +137,7 @@ export interface Rendered {
 /** Every object of an environment: shared, both slots of every model (blue v1, green v2), jobs on v2. */
 export function renderAll(workload: ServingWorkload): Rendered {
   const shared = workload.shared();
+  const telemetry = workload.telemetry();
   const slots = Object.fromEntries(
     workload.modelNames.map((model) => [
       model,
@@ -139,10 +147,11 @@ export function renderAll(workload: ServingWorkload): Rendered {
   const jobs = Object.fromEntries(workload.modelNames.map((model) => [model, workload.jobs(model, imageRef('v2'))]));
   const all = [
     ...shared,
+    ...telemetry,
     ...Object.values(slots).flatMap((bySlot) => [...bySlot.blue, ...bySlot.green]),
     ...Object.values(jobs).flat(),
   ];
-  return { shared, slots, jobs, all };
+  return { shared, telemetry, slots, jobs, all };
 }
 
 /** A copy of `props` with `change` applied. */

@@ -10,12 +10,17 @@
  *   `api/v1/azureappconfigurationprovider_types.go` and the controller's own checks in
  *   `internal/controller/utils.go` (v2.6.5),
  *   https://learn.microsoft.com/azure/azure-app-configuration/reference-kubernetes-provider
+ * - PodMonitor `azmonitoring.coreos.com/v1` (Azure Managed Prometheus, ama-metrics): the
+ *   Prometheus Operator's PodMonitor under Azure's group, https://learn.microsoft.com/azure/azure-monitor/containers/prometheus-metrics-scrape-crd;
+ *   fields from prometheus-operator `pkg/apis/monitoring/v1/podmonitor_types.go` (PodMonitorSpec,
+ *   PodMetricsEndpoint, NamespaceSelector) and `types.go` (RelabelConfig, Duration, LabelName)
  *
  * Unlike the OpenAPI schemas, which allow unknown fields, these reject them (a typo in a custom
  * resource is silently ignored by the API server and shows up only as a controller that does
  * nothing).
  */
 import { Ajv, type AnySchema } from 'ajv';
+import { DaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
@@ -38,6 +43,7 @@ const MODELS: Readonly<Record<string, (data: KubernetesObject) => Validatable>> 
   'v1/Service': (data) => new Service(data as never),
   'v1/ConfigMap': (data) => new ConfigMap(data as never),
   'apps/v1/Deployment': (data) => new Deployment(data as never),
+  'apps/v1/DaemonSet': (data) => new DaemonSet(data as never),
   'autoscaling/v2/HorizontalPodAutoscaler': (data) => new HorizontalPodAutoscaler(data as never),
   'batch/v1/CronJob': (data) => new CronJob(data as never),
   'networking.k8s.io/v1/NetworkPolicy': (data) => new NetworkPolicy(data as never),
@@ -269,11 +275,126 @@ export const APP_CONFIGURATION_PROVIDER_SCHEMA = {
   },
 } as const;
 
+/** Prometheus Operator `Duration`: `30s`, `1m30s`, ... */
+const promDuration = {
+  type: 'string',
+  pattern: '^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$',
+} as const;
+const labelName = { type: 'string', pattern: '^[a-zA-Z_][a-zA-Z0-9_]*$' } as const;
+const relabelConfig = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    sourceLabels: { type: 'array', items: labelName },
+    separator: { type: 'string' },
+    targetLabel: { type: 'string' },
+    regex: { type: 'string' },
+    modulus: { type: 'integer', minimum: 0 },
+    replacement: { type: 'string' },
+    action: {
+      enum: [
+        'replace',
+        'Replace',
+        'keep',
+        'Keep',
+        'drop',
+        'Drop',
+        'hashmod',
+        'HashMod',
+        'labelmap',
+        'LabelMap',
+        'labeldrop',
+        'LabelDrop',
+        'labelkeep',
+        'LabelKeep',
+        'lowercase',
+        'Lowercase',
+        'uppercase',
+        'Uppercase',
+        'keepequal',
+        'KeepEqual',
+        'dropequal',
+        'DropEqual',
+      ],
+    },
+  },
+} as const;
+const labelSelector = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    matchLabels: stringMap,
+    matchExpressions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['key', 'operator'],
+        additionalProperties: false,
+        properties: {
+          key: string,
+          operator: { enum: ['In', 'NotIn', 'Exists', 'DoesNotExist'] },
+          values: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export const POD_MONITOR_SCHEMA = {
+  type: 'object',
+  required: ['apiVersion', 'kind', 'metadata', 'spec'],
+  additionalProperties: false,
+  properties: {
+    apiVersion: { const: 'azmonitoring.coreos.com/v1' },
+    kind: { const: 'PodMonitor' },
+    metadata,
+    spec: {
+      type: 'object',
+      required: ['selector'],
+      additionalProperties: false,
+      properties: {
+        jobLabel: { type: 'string' },
+        podTargetLabels: { type: 'array', items: { type: 'string' } },
+        selector: labelSelector,
+        namespaceSelector: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { any: { type: 'boolean' }, matchNames: { type: 'array', items: string } },
+        },
+        sampleLimit: { type: 'integer', minimum: 0 },
+        podMetricsEndpoints: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            // A named container port (or its number) to scrape.
+            anyOf: [{ required: ['port'] }, { required: ['portNumber'] }],
+            properties: {
+              port: string,
+              portNumber: { type: 'integer', minimum: 1, maximum: 65535 },
+              path: { type: 'string', pattern: '^/' },
+              scheme: { enum: ['http', 'https', 'HTTP', 'HTTPS'] },
+              params: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+              interval: promDuration,
+              scrapeTimeout: promDuration,
+              honorLabels: { type: 'boolean' },
+              honorTimestamps: { type: 'boolean' },
+              relabelings: { type: 'array', items: relabelConfig },
+              metricRelabelings: { type: 'array', items: relabelConfig },
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
 // Strict, except that `required` in `anyOf`/`oneOf` branches names properties defined beside them.
 const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
 const CUSTOM: Readonly<Record<string, ReturnType<typeof ajv.compile>>> = {
   'elbv2.k8s.aws/v1beta1/TargetGroupBinding': ajv.compile(TARGET_GROUP_BINDING_SCHEMA as AnySchema),
   'azconfig.io/v1/AzureAppConfigurationProvider': ajv.compile(APP_CONFIGURATION_PROVIDER_SCHEMA as AnySchema),
+  'azmonitoring.coreos.com/v1/PodMonitor': ajv.compile(POD_MONITOR_SCHEMA as AnySchema),
 };
 
 /** Validates one object against its kind's schema; throws naming the object and what is wrong. */

@@ -1,10 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IDaemonSet } from 'kubernetes-models/apps/v1/DaemonSet';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IHorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler';
 import type { ICronJob } from 'kubernetes-models/batch/v1/CronJob';
 import type { INetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import type { IPodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { INamespace } from 'kubernetes-models/v1/Namespace';
 import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
@@ -34,16 +36,26 @@ import {
   AKS_SPOT_TOLERATION,
   APPCONFIG_AGENT_PORT,
   BATCH_SHARDS_VARIABLE,
+  COLLECTOR_NAME,
+  collectorConfig,
+  collectorEndpoint,
+  collectorEnv,
+  DCGM_EXPORTER_NAME,
+  DCGM_EXPORTER_PORT,
   DNS_LABEL,
   ENVIRONMENT_LABEL,
   FLAGS_CONFIG_MAP,
   FLAGS_FILE,
   FLAGS_MOUNT_PATH,
+  GPU_METRICS_NAMESPACE,
   JOB_DEFAULTS,
   type KubernetesObject,
   LABEL_KEY,
   LABEL_VALUE,
+  OTLP_ENDPOINT_VARIABLE,
+  OTLP_HTTP_PORT,
   ServingWorkload,
+  ServingWorkloadError,
   type ServingWorkloadProps,
   SLOT_LABEL,
   slotLoadBalancerPort,
@@ -76,11 +88,11 @@ function settingsOf(c: IContainer): AgentSettings {
   return readAgentSettings(env);
 }
 
-function podOf(deployment: IDeployment | ICronJob): IPodSpec {
+function podOf(deployment: IDeployment | ICronJob | IDaemonSet): IPodSpec {
   const spec =
-    deployment.kind === 'Deployment'
-      ? deployment.spec?.template.spec
-      : (deployment as ICronJob).spec?.jobTemplate.spec?.template.spec;
+    deployment.kind === 'CronJob'
+      ? (deployment as ICronJob).spec?.jobTemplate.spec?.template.spec
+      : (deployment as IDeployment | IDaemonSet).spec?.template.spec;
   if (!spec) throw new Error('no pod spec');
   return spec;
 }
@@ -107,7 +119,8 @@ function checkStructure(objects: readonly KubernetesObject[], props: ServingWork
     expect(seen.has(key), `${key} rendered once`).toBe(false);
     seen.add(key);
     expect(DNS_LABEL.test(name) && name.length <= (object.kind === 'CronJob' ? 52 : 63), `${key} name`).toBe(true);
-    expect(namespace, `${key} namespace`).toBe(object.kind === 'Namespace' ? undefined : SERVING_NAMESPACE);
+    const home = labels['app.kubernetes.io/name'] === DCGM_EXPORTER_NAME ? GPU_METRICS_NAMESPACE : SERVING_NAMESPACE;
+    expect(namespace, `${key} namespace`).toBe(object.kind === 'Namespace' ? undefined : home);
     expect(labels[ENVIRONMENT_LABEL]).toBe(props.environment);
     expect(labels['app.kubernetes.io/managed-by']).toBe('cdk8s');
     for (const [label, value] of Object.entries(labels)) {
@@ -116,7 +129,11 @@ function checkStructure(objects: readonly KubernetesObject[], props: ServingWork
       );
     }
   }
-  const workloads = [...all<IDeployment>(objects, 'Deployment'), ...all<ICronJob>(objects, 'CronJob')];
+  const workloads = [
+    ...all<IDeployment>(objects, 'Deployment'),
+    ...all<ICronJob>(objects, 'CronJob'),
+    ...all<IDaemonSet>(objects, 'DaemonSet'),
+  ];
   for (const workload of workloads) {
     const pod = podOf(workload);
     const containers = [...(pod.initContainers ?? []), ...pod.containers];
@@ -217,6 +234,126 @@ describe.each(environments.map((env) => [env.name, env] as const))('environment 
       expect(account.metadata?.annotations).toBeUndefined();
     }
   });
+
+  const serveAgents = Object.values(rendered.slots).flatMap((bySlot) =>
+    SLOTS.map((slot) => container(podOf(one<IDeployment>(bySlot[slot], 'Deployment')), 'agent')),
+  );
+  const jobAgents = Object.values(rendered.jobs)
+    .flat()
+    .filter((object) => object.kind === 'CronJob')
+    .map((job) => container(podOf(job as unknown as ICronJob), 'agent'));
+  const otlp = (c: IContainer) => c.env?.find((variable) => variable.name === OTLP_ENDPOINT_VARIABLE)?.value;
+
+  if (props.binding.cloud === 'azure') {
+    const binding = props.binding;
+    const telemetry = binding.telemetry;
+    if (!telemetry) throw new Error('the Azure fixture has telemetry');
+    const collector = rendered.telemetry.find(
+      (object) => object.kind === 'Deployment' && object.metadata.name === COLLECTOR_NAME,
+    ) as unknown as IDeployment;
+
+    it('points every serve agent at the in-cluster collector, and no batch or drift agent', () => {
+      expect(serveAgents).toHaveLength(models.length * 2);
+      for (const agent of serveAgents) expect(otlp(agent)).toBe(collectorEndpoint(SERVING_NAMESPACE));
+      for (const agent of jobAgents) expect(otlp(agent)).toBeUndefined();
+      const service = rendered.telemetry.find((o) => o.kind === 'Service') as unknown as IService;
+      expect(
+        `http://${service.metadata?.name}.${service.metadata?.namespace}.svc:${service.spec?.ports?.[0]?.port}`,
+      ).toBe(collectorEndpoint(SERVING_NAMESPACE));
+      const policy = rendered.telemetry.find(
+        (o) => o.kind === 'NetworkPolicy' && o.metadata.name === COLLECTOR_NAME,
+      ) as unknown as INetworkPolicy;
+      expect(policy.spec?.ingress).toEqual([
+        { from: [{ podSelector: {} }], ports: [{ protocol: 'TCP', port: OTLP_HTTP_PORT }] },
+      ]);
+    });
+
+    it('runs the collector as the serving identity on the CPU nodes, exporting traces to Application Insights with Entra auth', () => {
+      const pod = podOf(collector);
+      expect(collector.spec?.replicas).toBe(2);
+      expect(pod.serviceAccountName).toBe(SERVING_SERVICE_ACCOUNT);
+      expect(collector.spec?.template.metadata?.labels?.[WORKLOAD_IDENTITY_USE_LABEL]).toBe('true');
+      expect(pod.nodeSelector).toEqual(props.cpuNodeSelector);
+      const c = container(pod, 'collector');
+      expect(c.image).toBe(telemetry.collectorImage);
+      expect(c.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true });
+      expect(c.env).toContainEqual({
+        name: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
+        value: telemetry.applicationInsightsConnectionString,
+      });
+      const config = one<IConfigMap>(rendered.telemetry, 'ConfigMap');
+      const parsed = JSON.parse(config.data?.['config.yaml'] ?? '{}');
+      expect(parsed).toEqual(collectorConfig());
+      expect(parsed.exporters.azuremonitor.auth).toEqual({ authenticator: 'azure_auth' });
+      expect(parsed.extensions.azure_auth).toEqual({
+        workload_identity: {
+          client_id: collectorEnv('AZURE_CLIENT_ID'),
+          tenant_id: collectorEnv('AZURE_TENANT_ID'),
+          federated_token_file: collectorEnv('AZURE_FEDERATED_TOKEN_FILE'),
+        },
+        scopes: ['https://monitor.azure.com/.default'],
+      });
+      expect(parsed.service.pipelines.traces.exporters).toEqual(['azuremonitor']);
+      expect(c.volumeMounts?.[0]?.mountPath).toBe('/etc/otelcol');
+      expect(c.args).toEqual(['--config=/etc/otelcol/config.yaml']);
+    });
+
+    const pools = env.kubernetes.gpuPools;
+    it('runs the DCGM exporter on the GPU pools only, with the pod-resources socket, scraped by Managed Prometheus', () => {
+      const daemons = all<IDaemonSet>(rendered.telemetry, 'DaemonSet');
+      if (pools.length === 0) {
+        expect(daemons).toEqual([]);
+        return;
+      }
+      const daemon = one<IDaemonSet>(rendered.telemetry, 'DaemonSet');
+      expect(daemon.metadata?.namespace).toBe(GPU_METRICS_NAMESPACE);
+      const pod = podOf(daemon);
+      expect(pod.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms).toEqual([
+        { matchExpressions: [{ key: POOL_LABEL, operator: 'In', values: pools.map((pool) => pool.name) }] },
+      ]);
+      expect(pod.nodeSelector).toBeUndefined();
+      const spot = pools.some((pool) => pool.capacity === 'spot');
+      expect(pod.tolerations).toEqual([GPU_TOLERATION, ...(spot ? [AKS_SPOT_TOLERATION] : [])]);
+      const c = container(pod, DCGM_EXPORTER_NAME);
+      expect(c.image).toBe(telemetry.dcgmExporterImage);
+      expect(c.resources?.requests?.['nvidia.com/gpu']).toBeUndefined();
+      expect(c.env).toContainEqual({ name: 'DCGM_EXPORTER_KUBERNETES', value: 'true' });
+      expect(c.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+      expect(c.securityContext?.privileged).toBeUndefined();
+      expect(c.volumeMounts).toEqual([
+        { name: 'pod-resources', mountPath: '/var/lib/kubelet/pod-resources', readOnly: true },
+      ]);
+      expect(pod.volumes).toEqual([
+        { name: 'pod-resources', hostPath: { path: '/var/lib/kubelet/pod-resources', type: 'Directory' } },
+      ]);
+      const namespace = rendered.telemetry.find(
+        (o) => o.kind === 'Namespace' && o.metadata.name === GPU_METRICS_NAMESPACE,
+      );
+      expect(namespace?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('privileged');
+      const monitor = rendered.telemetry.find((o) => o.kind === 'PodMonitor') as KubernetesObject & {
+        spec: {
+          selector: { matchLabels: Record<string, string> };
+          namespaceSelector: { matchNames: string[] };
+          podMetricsEndpoints: Array<{ port: string; honorLabels: boolean; metricRelabelings: unknown[] }>;
+        };
+      };
+      expect(monitor.apiVersion).toBe('azmonitoring.coreos.com/v1');
+      expect(matches(monitor.spec.selector.matchLabels, daemon.spec?.template.metadata?.labels ?? {})).toBe(true);
+      expect(monitor.spec.namespaceSelector.matchNames).toEqual([GPU_METRICS_NAMESPACE]);
+      const endpoint = monitor.spec.podMetricsEndpoints[0];
+      expect(c.ports).toContainEqual({ name: endpoint?.port, containerPort: DCGM_EXPORTER_PORT, protocol: 'TCP' });
+      // The workbooks select the GPU user by `exported_pod`: the target's own labels must win.
+      expect(endpoint?.honorLabels).toBe(false);
+      expect(endpoint?.metricRelabelings).toEqual([
+        { sourceLabels: ['__name__'], regex: 'DCGM_FI_.*', action: 'keep' },
+      ]);
+    });
+  } else {
+    it('renders no collector or DCGM exporter on AWS, and leaves the agents without an endpoint unless given one', () => {
+      expect(rendered.telemetry).toEqual([]);
+      for (const agent of [...serveAgents, ...jobAgents]) expect(otlp(agent)).toBeUndefined();
+    });
+  }
 
   it('brings the feature flags into a ConfigMap on Azure, and nothing of the kind on AWS', () => {
     const providers = all<KubernetesObject>(rendered.shared, 'AzureAppConfigurationProvider');
@@ -790,6 +927,89 @@ describe('variations', () => {
     expect(one<IDeployment>(objects, 'Deployment').spec?.template.metadata?.annotations).toEqual({
       'mlops.platform/version': 'v9',
     });
+  });
+
+  it('points the serve agents (not batch or drift) at a given OTLP endpoint on AWS', () => {
+    const endpoint = 'http://cloudwatch-agent.amazon-cloudwatch.svc:4316';
+    const workload = new ServingWorkload(vary(awsProps, { telemetry: { otlpEndpoint: endpoint } }));
+    const model = workload.modelNames[0] as string;
+    const env = (c: IContainer) => c.env?.find((variable) => variable.name === OTLP_ENDPOINT_VARIABLE)?.value;
+    const slot = one<IDeployment>(workload.slot(model, 'blue', imageRef('v1')), 'Deployment');
+    expect(env(container(podOf(slot), 'agent'))).toBe(endpoint);
+    for (const job of all<ICronJob>(workload.jobs(model, imageRef('v1')), 'CronJob')) {
+      expect(env(container(podOf(job), 'agent'))).toBeUndefined();
+    }
+    expect(workload.telemetry()).toEqual([]);
+  });
+
+  it('renders no telemetry and no endpoint on Azure without binding.telemetry', () => {
+    if (azureProps.binding.cloud !== 'azure') throw new Error('azure fixture');
+    const { telemetry: _, ...binding } = azureProps.binding;
+    const workload = new ServingWorkload(vary(azureProps, { binding }));
+    expect(workload.telemetry()).toEqual([]);
+    const model = workload.modelNames[0] as string;
+    const agent = container(
+      podOf(one<IDeployment>(workload.slot(model, 'blue', imageRef('v1')), 'Deployment')),
+      'agent',
+    );
+    expect(agent.env?.map((variable) => variable.name)).not.toContain(OTLP_ENDPOINT_VARIABLE);
+  });
+
+  it('renders the collector but no DCGM exporter for an Azure environment without GPU pools', () => {
+    const cpuOnly = azureProps.models.filter((model) => !model.gpuPool);
+    if (azureProps.binding.cloud !== 'azure') throw new Error('azure fixture');
+    const addresses = Object.fromEntries(
+      cpuOnly.map((model) => [
+        model.name,
+        azureProps.binding.cloud === 'azure' ? azureProps.binding.loadBalancerAddresses[model.name] : undefined,
+      ]),
+    );
+    const objects = new ServingWorkload(
+      vary(azureProps, {
+        gpuPools: [],
+        models: cpuOnly,
+        binding: { ...azureProps.binding, loadBalancerAddresses: addresses as never },
+      }),
+    ).telemetry();
+    expect(objects.map((object) => object.kind)).toEqual([
+      'ConfigMap',
+      'Service',
+      'NetworkPolicy',
+      'PodDisruptionBudget',
+      'Deployment',
+    ]);
+    for (const object of objects) validateObject(object);
+  });
+
+  it('throws when the OTLP endpoint has a path, is set beside the Azure collector, or the telemetry images and connection string are wrong', () => {
+    expect(
+      () => new ServingWorkload(vary(awsProps, { telemetry: { otlpEndpoint: 'http://collector:4318/v1/traces' } })),
+    ).toThrow(/telemetry\.otlpEndpoint is "http:\/\/collector:4318\/v1\/traces", not an OTLP\/HTTP base URL/);
+    if (azureProps.binding.cloud !== 'azure' || !azureProps.binding.telemetry) throw new Error('azure fixture');
+    const bad = vary(azureProps, {
+      telemetry: { otlpEndpoint: 'http://elsewhere:4318' },
+      binding: {
+        ...azureProps.binding,
+        telemetry: {
+          collectorImage: 'otel/opentelemetry-collector-contrib:0.160.0',
+          dcgmExporterImage: 'nvcr.io/nvidia/k8s/dcgm-exporter:latest',
+          applicationInsightsConnectionString: 'InstrumentationKey=not-a-guid',
+        },
+      },
+    });
+    let error: unknown;
+    try {
+      new ServingWorkload(bad);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ServingWorkloadError);
+    expect((error as ServingWorkloadError).problems).toEqual([
+      expect.stringMatching(/^telemetry\.otlpEndpoint is "http:\/\/elsewhere:4318", set beside binding\.telemetry/),
+      expect.stringMatching(/^binding\.telemetry\.collectorImage is .*not pinned by digest/),
+      expect.stringMatching(/^binding\.telemetry\.dcgmExporterImage is .*not pinned by digest/),
+      expect.stringMatching(/^binding\.telemetry\.applicationInsightsConnectionString is .*InstrumentationKey=<guid>/),
+    ]);
   });
 
   it('renders the shared objects alone for an environment without models', () => {

@@ -71,7 +71,7 @@ function inputs(objects: Record<string, string>): MemoryStore {
   return store;
 }
 
-const fast = { readyIntervalMs: 5, retryDelayMs: 1, readyTimeoutMs: 2_000 };
+const fast = { readyIntervalMs: 5, retryDelayMs: 1, readyTimeoutMs: 10_000 };
 
 describe('batch: a run', () => {
   it('scores every line of every input, in order, and writes outputs, a manifest and metrics', async () => {
@@ -220,11 +220,11 @@ describe('batch: a run', () => {
       log: recordingLogger().log,
       runId: 'r',
       ...fast,
-      readyTimeoutMs: 100,
+      readyTimeoutMs: 500,
     });
     expect(manifest.status).toBe('failed');
     expect(manifest.reason).toMatch(
-      /^the model was not ready at http:\/\/127\.0\.0\.1:\d+\/v2\/health\/ready within 0.1 s \(status 503\)$/,
+      /^the model was not ready at http:\/\/127\.0\.0\.1:\d+\/v2\/health\/ready within 0.5 s \(status 503\)$/,
     );
     expect(model.calls).toHaveLength(0);
   });

@@ -11,7 +11,7 @@
 # Every value comes from the environment (never interpolated into this script by the workflow).
 # Needs: MODEL VERSION DIGEST PLATFORM_ENVIRONMENT AZURE_RESOURCE_GROUP AZURE_STORAGE_ACCOUNT
 #   AZURE_AKS_CLUSTER AZURE_API_MANAGEMENT AZURE_SUBSCRIPTION_ID SERVING_LOAD_BALANCER_ADDRESS
-#   APIM_SUBNET_CIDR SERVING_EVENTS_ENDPOINT
+#   APIM_SUBNET_CIDR
 set -euo pipefail
 
 work=$(mktemp -d)
@@ -29,11 +29,17 @@ render_and_sync() {
   client_id=$(az identity show -g "$rg" -n "id-mlops-$PLATFORM_ENVIRONMENT-model-serving" --query clientId -o tsv)
   endpoint=$(az appconfig list -g "$rg" --query '[0].endpoint' -o tsv)
   cluster_id=$(az aks show -g "$rg" -n "$AZURE_AKS_CLUSTER" --query id -o tsv)
+  # The drift events topic (lib/azure/operations.ts, also the stack output model_events_endpoint).
+  events_endpoint=$(az eventgrid topic show -g "$rg" -n "evgt-mlops-$PLATFORM_ENVIRONMENT" --query endpoint -o tsv)
+  # Where the in-cluster collector sends the agents' spans (used when release.json has telemetry).
+  traces=$(az resource show -g "$rg" -n "appi-mlops-$PLATFORM_ENVIRONMENT" --resource-type microsoft.insights/components \
+    --query properties.ConnectionString -o tsv)
   rm -rf "$work/out"
   npx tsx bin/serving.ts render --environment "$PLATFORM_ENVIRONMENT" --release "$work/release.json" \
     --out "$work/out" --serving-client-id "$client_id" --app-configuration-endpoint "$endpoint" \
-    --cluster-id "$cluster_id" --events-endpoint "$SERVING_EVENTS_ENDPOINT" \
-    --load-balancer-address "$SERVING_LOAD_BALANCER_ADDRESS" --gateway-cidr "$APIM_SUBNET_CIDR"
+    --cluster-id "$cluster_id" --events-endpoint "$events_endpoint" \
+    --load-balancer-address "$SERVING_LOAD_BALANCER_ADDRESS" --gateway-cidr "$APIM_SUBNET_CIDR" \
+    --traces-connection-string "$traces"
   before=$(az k8s-configuration flux show -g "$rg" -c "$AZURE_AKS_CLUSTER" -t managedClusters -n serving \
     --query sourceSyncedCommitId -o tsv)
   # sync, not delete-then-upload: Flux never sees an empty folder (it would prune everything).
