@@ -1,10 +1,9 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import { AGENT_PORT, type AwsEnvironment, type ModelEndpointConfig, type PlatformNames } from '../config';
@@ -22,8 +21,6 @@ export interface ModelApiProps {
   readonly subnets: ec2.SubnetSelection;
   /** Encrypts the access-log (and WAF log) groups. */
   readonly logsKey: kms.IKey;
-  /** Receives the NLB's access logs. */
-  readonly accessLogsBucket: s3.IBucket;
   /**
    * Security group of the inference pods (with the VPC CNI, the EKS cluster security group that
    * the managed nodes use); it is opened to the load balancer on the inference port.
@@ -87,7 +84,17 @@ export class ModelApi extends Construct {
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
       deletionProtection: production,
     });
-    this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'model-api-nlb');
+    // No NLB access logs: an NLB writes them only for TLS listeners, and this one is TCP (the
+    // backend has no certificate of its own; clients get TLS at API Gateway). Every request is in
+    // the API's access log, and every connection through the NLB's interfaces in the VPC flow logs.
+    // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-access-logs.html
+    const noAccessLogs =
+      'Network Load Balancers write access logs only for TLS listeners; this internal TCP listener would log nothing. Requests are in the API Gateway access log and connections in the VPC flow logs (all traffic)';
+    acknowledge(this.loadBalancer, {
+      'AwsSolutions-ELB2': noAccessLogs,
+      'HIPAA.Security-ELBLoggingEnabled': noAccessLogs,
+      'NIST.800.53.R5-ELBLoggingEnabled': noAccessLogs,
+    });
     const vpcLink = new apigw.VpcLink(this, 'VpcLink', {
       vpcLinkName: props.names.resource('model-api'),
       targets: [this.loadBalancer],
@@ -193,30 +200,25 @@ export class ModelApi extends Construct {
       this.usagePlan.addApiKey(
         this.api.addApiKey('DefaultClientKey', { apiKeyName: props.names.resource('default-client') }),
       );
-      for (const nagId of ['AwsSolutions-COG4', 'AwsSolutions-APIG4']) {
-        Validations.of(this.api).acknowledge({
-          id: nagId,
-          reason:
-            "env.api.authMode is 'api-key': every method requires an API key tied to a usage plan with throttling and quota; callers are machine clients, not Cognito users",
-        });
-      }
+      const apiKeys =
+        "env.api.authMode is 'api-key': every method requires an API key tied to a usage plan with throttling and quota; callers are machine clients, not Cognito users";
+      acknowledge(this.api, { 'AwsSolutions-COG4': apiKeys, 'AwsSolutions-APIG4': apiKeys });
     } else {
-      Validations.of(this.api).acknowledge({
-        id: 'AwsSolutions-COG4',
-        reason: "env.api.authMode is 'iam': every method requires SigV4-signed requests (AWS_IAM authorization)",
+      acknowledge(this.api, {
+        'AwsSolutions-COG4':
+          "env.api.authMode is 'iam': every method requires SigV4-signed requests (AWS_IAM authorization)",
       });
     }
 
     if (production) {
       this.webAcl = this.createWaf(props, retention, removalPolicy);
     } else {
-      for (const nagId of ['AwsSolutions-APIG3', 'NIST.800.53.R5-APIGWAssociatedWithWAF']) {
-        Validations.of(this.api.deploymentStage).acknowledge({
-          id: nagId,
-          reason:
-            'WAF runs in production only; staging APIs are throttled, authenticated and carry no production traffic',
-        });
-      }
+      const noWaf =
+        'WAF runs in production only; staging APIs are throttled, authenticated and carry no production traffic';
+      acknowledge(this.api.deploymentStage, {
+        'AwsSolutions-APIG3': noWaf,
+        'NIST.800.53.R5-APIGWAssociatedWithWAF': noWaf,
+      });
     }
   }
 

@@ -10,7 +10,7 @@ import {
   promotedEnvironments,
   validateDelivery,
 } from '../config';
-import { addCompliancePacks } from './compliance';
+import { addCompliancePacks, writeAcknowledgements } from './compliance';
 import { addModelDeliveryTarget, ModelDeliveryStack } from './model-delivery';
 import { DeliveryStack } from './pipeline';
 import { PlatformStage } from './platform-stage';
@@ -33,6 +33,8 @@ export function buildAwsApp(
   const stages = environments
     .filter(isAwsEnvironment)
     .map((env) => new PlatformStage(app, new PlatformNames(env).stageId, { environment: env }));
+  // The packs' own aspect, registered on the app, stops at stage boundaries.
+  for (const stage of stages) writeAcknowledgements(stage);
   if (delivery) {
     const problems = validateDelivery(delivery, environments);
     const errors = problems.filter((p) => p.severity === 'error');

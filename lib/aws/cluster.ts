@@ -1,5 +1,5 @@
 import { KubectlV33Layer } from '@aws-cdk/lambda-layer-kubectl-v33';
-import { Annotations, RemovalPolicy } from 'aws-cdk-lib';
+import { Aspects, CfnResource, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as eksL1 from 'aws-cdk-lib/aws-eks';
@@ -10,8 +10,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
-import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
+import {
+  acknowledge,
+  INLINE_POLICY_REASON,
+  inlinePolicyFindings,
+  logicalIdOf,
+  managedPolicyFinding,
+} from './acknowledge';
 import { nodeLaunchTemplate } from './gpu-pool';
+import { CHARTS, chartRepository, IMAGES, mirroredImage } from './images';
+import { allowPullThroughImport } from './mirror';
+import { LogEncryption } from './monitoring';
 
 /** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
 export const MODEL_SERVING_NAMESPACE = 'model-serving';
@@ -114,17 +123,28 @@ export class PlatformCluster extends Construct {
       remotePodNetworks:
         env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
       // Helm charts (device plugin, cluster autoscaler) are applied by the kubectl handler, which
-      // runs in the VPC next to the private endpoint.
+      // runs in the VPC next to the private endpoint and pulls them from the environment's registry.
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
       outputConfigCommand: false,
-      albController: { version: eks.AlbControllerVersion.V3_2_2 },
+      albController: {
+        version: eks.AlbControllerVersion.V3_2_2,
+        // The regional EKS registry, through the VPC's ECR endpoints (not us-west-2).
+        repository: mirroredImage(IMAGES.loadBalancerController.upstream, env.target.account, env.target.region),
+        // The controller only binds the model API's target group: no ALB ingress, so no WAF or
+        // Shield calls, whose endpoints the VPC does not have.
+        additionalHelmChartValues: { enableShield: false, enableWaf: false, enableWafv2: false },
+      },
     });
+    this.pullChartsFromRegistry(env);
     if (env.network.natGateways === 0) {
-      Annotations.of(this).addWarningV2(
-        'mlops:helm-offline',
-        'natGateways is 0: the kubectl handler reaches AWS through VPC endpoints only, so the Helm charts (NVIDIA device plugin, Cluster Autoscaler, AWS Load Balancer Controller) and their images must be mirrored into this account (ECR, OCI charts) before the first deploy',
-      );
+      acknowledge(this.cluster, {
+        'Annotation::@aws-cdk/aws-eks:isolatedSubnetsForKubectlPrivateSubnets':
+          'The VPC has the endpoints the kubectl provider calls (Lambda for its framework, EKS, STS, ECR API and Docker with the S3 gateway for OCI charts, Logs) and the charts and images come from the environment registry (lib/aws/images.ts)',
+      });
     }
+    // The kubectl provider's functions get log groups from CDK without a key.
+    const kubectlProvider = this.cluster.node.tryFindChild('KubectlProvider');
+    if (kubectlProvider) Aspects.of(kubectlProvider).add(new LogEncryption(props.logsKey));
 
     for (const group of Object.values(logGroups)) this.cluster.node.addDependency(group);
     this.acknowledgeLoadBalancerController();
@@ -138,6 +158,7 @@ export class PlatformCluster extends Construct {
         iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonEC2ContainerRegistryPullOnly'),
       ],
     });
+    allowPullThroughImport(this.nodeRole);
     const nodePolicyReason =
       'AWS-maintained policy that EKS managed nodes require, kept current by AWS as EKS adds APIs: https://docs.aws.amazon.com/eks/latest/userguide/create-node-role.html';
     acknowledge(this.nodeRole, {
@@ -174,7 +195,7 @@ export class PlatformCluster extends Construct {
       'AwsSolutions-IAM5[Action::s3:GetBucket*]': 'Read-only S3 actions of grantRead, on the models bucket only',
       'AwsSolutions-IAM5[Action::s3:GetObject*]': 'Read-only S3 actions of grantRead, on the models bucket only',
       'AwsSolutions-IAM5[Action::s3:List*]': 'Read-only S3 actions of grantRead, on the models bucket only',
-      'AwsSolutions-IAM5[Resource::<StorageModels44005BB0.Arn>/*]':
+      [`AwsSolutions-IAM5[Resource::<${logicalIdOf(props.modelsBucket)}.Arn>/*]`]:
         'Every object of the models bucket: serving loads any model version',
       'AwsSolutions-IAM5[Resource::*]':
         'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
@@ -224,6 +245,7 @@ export class PlatformCluster extends Construct {
         "aws-eks-v2 writes EncryptionConfig.Resources: ['secrets'], the only value the EKS API accepts and still requires for secrets envelope encryption; the schema's deprecation note has no replacement",
     });
     const kubectl = this.cluster.node.findChild('KubectlProvider');
+    const handler = kubectl.node.findChild('Handler');
     const lambdaRoleReason =
       'AWS-maintained Lambda execution policies (logs, VPC ENIs, image read) of the kubectl handler that aws-eks-v2 creates to apply Helm charts; it has no invocation path but CloudFormation';
     acknowledge(kubectl, {
@@ -232,7 +254,7 @@ export class PlatformCluster extends Construct {
       [managedPolicyFinding('AmazonEC2ContainerRegistryReadOnly')]: lambdaRoleReason,
       'AwsSolutions-L1':
         'The runtime of the kubectl handler is pinned by aws-eks-v2 to the one its kubectl layer is built for',
-      'AwsSolutions-IAM5[Resource::<ClusterKubectlProviderHandler27822AE4.Arn>:*]':
+      [`AwsSolutions-IAM5[Resource::<${logicalIdOf(handler)}.Arn>:*]`]:
         'The custom resource framework invokes any version of the kubectl handler function it owns',
       'HIPAA.Security-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
       'NIST.800.53.R5-LambdaConcurrency': 'Invoked only by CloudFormation during deployments, one change at a time',
@@ -240,20 +262,36 @@ export class PlatformCluster extends Construct {
         'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
       'NIST.800.53.R5-LambdaDLQ':
         'Synchronous CloudFormation custom resource: failures are reported to the stack, not queued',
-      'HIPAA.Security-CloudWatchLogGroupEncrypted':
-        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
-      'NIST.800.53.R5-CloudWatchLogGroupEncrypted':
-        'Log group created by aws-eks-v2 for the kubectl handler, which takes no key; it holds kubectl and helm command output only, no platform data',
       ...inlinePolicyFindings(INLINE_POLICY_REASON),
     });
-    // The handler's ECR public policy is conditional (a Fn::If in the template).
-    const handlerRole = kubectl.node.tryFindChild('Handler')?.node.tryFindChild('ServiceRole');
-    if (handlerRole) {
+    // The handler's ECR public policy is conditional (a Fn::If on the partition in the template).
+    const handlerRole = handler.node.tryFindChild('ServiceRole');
+    const ecrPublic = handler.node.tryFindChild('HasEcrPublic');
+    if (handlerRole && ecrPublic) {
+      const condition = logicalIdOf(ecrPublic);
       acknowledge(handlerRole, {
-        'AwsSolutions-IAM4[Policy::{"Fn::If":["ClusterKubectlProviderHandlerHasEcrPublic78825EA1",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]':
+        [`AwsSolutions-IAM4[Policy::{"Fn::If":["${condition}",{"Fn::Join":["",["arn:",{"Ref":"AWS::Partition"},":iam::aws:policy/AmazonElasticContainerRegistryPublicReadOnly"]]},{"Ref":"AWS::NoValue"}]}]`]:
           'AWS-maintained public-ECR read policy, attached by aws-eks-v2 only where ECR Public exists, so the handler can pull the helm/kubectl images',
       });
     }
+  }
+
+  /**
+   * aws-eks-v2 installs the load balancer controller from its public chart repository, which it
+   * does not let us change: point its release at the chart's OCI copy in the environment's registry.
+   */
+  private pullChartsFromRegistry(env: AwsEnvironment): void {
+    const chart = this.cluster.albController?.node.tryFindChild('Resource')?.node.tryFindChild('Resource');
+    const resource = chart?.node.defaultChild;
+    if (!(resource instanceof CfnResource)) {
+      throw new Error(
+        'aws-eks-v2 changed: the load balancer controller has no Helm chart resource to point at the registry',
+      );
+    }
+    resource.addPropertyOverride(
+      'Repository',
+      chartRepository(CHARTS.loadBalancerController, env.target.account, env.target.region),
+    );
   }
 
   /** Binds a Kubernetes service account to an IAM role through EKS Pod Identity. */

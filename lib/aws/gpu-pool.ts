@@ -4,9 +4,16 @@ import * as eksL1 from 'aws-cdk-lib/aws-eks';
 import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { type AwsEnvironment, type GpuPoolConfig, type PlatformNames, resolveGpuMachineType } from '../config';
+import {
+  type AwsEnvironment,
+  awsPoolZones,
+  type GpuPoolConfig,
+  type PlatformNames,
+  resolveGpuMachineType,
+} from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
 import { type PlatformCluster, POOL_LABEL, podIdentityRole } from './cluster';
+import { CHARTS, chartRepository, IMAGES, mirroredImage } from './images';
 
 /** Label naming the accelerator of a GPU node (`nvidia-l4`). */
 export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
@@ -15,20 +22,11 @@ export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: eks.
 /** Default root volume of a GPU node, GiB: room for CUDA images and model weights. */
 export const DEFAULT_GPU_DISK_GIB = 200;
 
-/** Pinned chart versions; bump deliberately. */
-export const NVIDIA_DEVICE_PLUGIN_CHART = {
-  repository: 'https://nvidia.github.io/k8s-device-plugin',
-  version: '0.17.1',
-};
 /**
- * Chart 9.50.1 ships Cluster Autoscaler 1.33.0; the autoscaler's minor must match the cluster's.
- * https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
+ * The Cluster Autoscaler chart (lib/aws/images.ts) ships Cluster Autoscaler 1.33.0; the autoscaler's
+ * minor must match the cluster's. https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
  */
-export const CLUSTER_AUTOSCALER_CHART = {
-  repository: 'https://kubernetes.github.io/autoscaler',
-  version: '9.50.1',
-  kubernetesVersion: '1.33',
-};
+export const AUTOSCALER_KUBERNETES_VERSION = '1.33';
 
 /**
  * A launch template for a managed node group: IMDSv2 required, and an encrypted gp3 root volume.
@@ -94,13 +92,23 @@ export class GpuPools extends Construct {
     const nodegroups: Record<string, eks.Nodegroup> = {};
     const instanceTypes: Record<string, string> = {};
 
+    const { account, region } = props.environment.target;
     for (const pool of props.environment.kubernetes.gpuPools) {
       const instanceType = resolveGpuMachineType('aws', pool);
       instanceTypes[pool.name] = instanceType;
       nodegroups[pool.name] = cluster.addNodegroupCapacity(`Gpu${pool.name[0]?.toUpperCase()}${pool.name.slice(1)}`, {
         nodegroupName: `gpu-${pool.name}`,
         nodeRole: props.platformCluster.nodeRole,
-        subnets: props.subnets,
+        // EKS rejects a node group over a subnet whose zone lacks the instance type.
+        subnets: {
+          ...props.subnets,
+          availabilityZones: awsPoolZones(
+            props.environment.target,
+            props.environment.network.availabilityZones,
+            pool,
+            instanceType,
+          ),
+        },
         amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
         capacityType: pool.capacity === 'spot' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
         minSize: pool.minNodes,
@@ -120,13 +128,18 @@ export class GpuPools extends Construct {
     this.nodegroups = nodegroups;
     this.instanceTypes = instanceTypes;
 
+    // Charts and images come from the environment's registry (lib/aws/images.ts, lib/aws/mirror.ts).
     cluster.addHelmChart('NvidiaDevicePlugin', {
-      chart: 'nvidia-device-plugin',
+      chart: CHARTS.nvidiaDevicePlugin.name,
       release: 'nvidia-device-plugin',
-      repository: NVIDIA_DEVICE_PLUGIN_CHART.repository,
-      version: NVIDIA_DEVICE_PLUGIN_CHART.version,
+      repository: chartRepository(CHARTS.nvidiaDevicePlugin, account, region),
+      version: CHARTS.nvidiaDevicePlugin.version,
       namespace: 'kube-system',
       values: {
+        image: {
+          repository: mirroredImage(IMAGES.nvidiaDevicePlugin.upstream, account, region),
+          tag: IMAGES.nvidiaDevicePlugin.tag,
+        },
         nodeSelector: { 'nvidia.com/gpu.present': 'true' },
         tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
       },
@@ -175,19 +188,23 @@ export class GpuPools extends Construct {
     });
     props.platformCluster.associate('AutoscalerIdentity', 'kube-system', 'cluster-autoscaler', this.autoscalerRole);
 
-    if (props.environment.kubernetes.version !== CLUSTER_AUTOSCALER_CHART.kubernetesVersion) {
+    if (props.environment.kubernetes.version !== AUTOSCALER_KUBERNETES_VERSION) {
       Annotations.of(this).addWarningV2(
         'mlops:autoscaler-version',
-        `kubernetes.version is ${props.environment.kubernetes.version} but the Cluster Autoscaler chart ${CLUSTER_AUTOSCALER_CHART.version} is built for ${CLUSTER_AUTOSCALER_CHART.kubernetesVersion}; pin a chart whose autoscaler minor matches in lib/aws/gpu-pool.ts`,
+        `kubernetes.version is ${props.environment.kubernetes.version} but the Cluster Autoscaler chart ${CHARTS.clusterAutoscaler.version} is built for ${AUTOSCALER_KUBERNETES_VERSION}; pin a chart whose autoscaler minor matches in lib/aws/images.ts`,
       );
     }
     cluster.addHelmChart('ClusterAutoscaler', {
-      chart: 'cluster-autoscaler',
+      chart: CHARTS.clusterAutoscaler.name,
       release: 'cluster-autoscaler',
-      repository: CLUSTER_AUTOSCALER_CHART.repository,
-      version: CLUSTER_AUTOSCALER_CHART.version,
+      repository: chartRepository(CHARTS.clusterAutoscaler, account, region),
+      version: CHARTS.clusterAutoscaler.version,
       namespace: 'kube-system',
       values: {
+        image: {
+          repository: mirroredImage(IMAGES.clusterAutoscaler.upstream, account, region),
+          tag: IMAGES.clusterAutoscaler.tag,
+        },
         cloudProvider: 'aws',
         awsRegion: Stack.of(this).region,
         autoDiscovery: { clusterName },

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dx from 'aws-cdk-lib/aws-directconnect';
@@ -12,7 +12,8 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { formatIpv4, type HybridConfig, type PlatformNames, parseCidr } from '../config';
-import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings } from './acknowledge';
+import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
+import { allowPullThroughImport } from './mirror';
 
 /** Default Amazon-side ASN of a virtual private gateway and a Direct Connect gateway. */
 export const DEFAULT_AMAZON_ASN = 64512;
@@ -257,20 +258,13 @@ export class HybridLink extends Construct {
         encryptionKey: props.key,
         generateSecretString: { passwordLength: 32, excludePunctuation: true, excludeCharacters: '0' },
       });
-      Validations.of(secret).acknowledge(
-        {
-          id: 'AwsSolutions-SMG4',
-          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
-        },
-        {
-          id: 'HIPAA.Security-SecretsManagerRotationEnabled',
-          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
-        },
-        {
-          id: 'NIST.800.53.R5-SecretsManagerRotationEnabled',
-          reason: 'A tunnel key can only change together with the on-premises device; rotate it in a change window',
-        },
-      );
+      const rotation =
+        'A tunnel key can only change together with the on-premises device; rotate it in a change window';
+      acknowledge(secret, {
+        'AwsSolutions-SMG4': rotation,
+        'HIPAA.Security-SecretsManagerRotationEnabled': rotation,
+        'NIST.800.53.R5-SecretsManagerRotationEnabled': rotation,
+      });
       return secret;
     });
 
@@ -464,16 +458,14 @@ export class HybridLink extends Construct {
       );
       acknowledge(role, inlinePolicyFindings(INLINE_POLICY_REASON));
     }
-    Validations.of(role).acknowledge(
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-        reason: 'EKS Hybrid Nodes documents this AWS managed policy for the SSM agent on on-premises nodes',
-      },
-      {
-        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly]',
-        reason: 'Read-only image pulls from ECR, as EKS Hybrid Nodes documents for the node role',
-      },
-    );
+    // Hybrid nodes pull the platform's images from the pull-through cache too (lib/aws/images.ts).
+    allowPullThroughImport(role);
+    acknowledge(role, {
+      [managedPolicyFinding('AmazonSSMManagedInstanceCore')]:
+        'EKS Hybrid Nodes documents this AWS managed policy for the SSM agent on on-premises nodes',
+      [managedPolicyFinding('AmazonEC2ContainerRegistryPullOnly')]:
+        'Read-only image pulls from ECR, as EKS Hybrid Nodes documents for the node role',
+    });
     return role;
   }
 

@@ -1,14 +1,14 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { AwsEnvironment, PlatformNames } from '../config';
+import { alarmTopicName } from './monitoring';
 
 /** What a platform key protects; one customer-managed key per purpose limits each key's blast radius. */
-export type KeyPurpose = 'data' | 'logs' | 'cluster' | 'pipeline';
+export type KeyPurpose = 'data' | 'logs' | 'cluster';
 
-export const KEY_PURPOSES: readonly KeyPurpose[] = ['data', 'logs', 'cluster', 'pipeline'];
+export const KEY_PURPOSES: readonly KeyPurpose[] = ['data', 'logs', 'cluster'];
 
 export interface PlatformKeysProps {
   readonly environment: AwsEnvironment;
@@ -16,15 +16,16 @@ export interface PlatformKeysProps {
 }
 
 /**
- * Customer-managed KMS keys, one per purpose, with yearly automatic rotation, plus the platform's
- * Secrets Manager secrets encrypted with the cluster key.
+ * Customer-managed KMS keys, one per purpose, with yearly automatic rotation.
  *
  * - `data`: S3 buckets, ECR repositories.
  * - `logs`: CloudWatch log groups (the Logs service may use it only for log groups of this account
  *   and region, via the `aws:logs:arn` encryption context) and the alarm topic (CloudWatch alarms
  *   publish to it).
- * - `cluster`: Kubernetes secrets envelope encryption and platform secrets.
- * - `pipeline`: reserved for the delivery pipeline's artifacts.
+ * - `cluster`: Kubernetes secrets envelope encryption, the hybrid link's secrets and query logs.
+ *
+ * The delivery pipelines' artifact keys live with the pipelines in the tooling account; the
+ * registry mirror has its own key (lib/aws/mirror.ts).
  *
  * Production keys are retained on stack deletion; staging keys are scheduled for deletion (7-30 day
  * waiting period, so a mistake is still recoverable).
@@ -34,9 +35,6 @@ export class PlatformKeys extends Construct {
   public readonly data: kms.Key;
   public readonly logs: kms.Key;
   public readonly cluster: kms.Key;
-  public readonly pipeline: kms.Key;
-  /** Random token the model-serving tier uses to sign internal requests (never in a template). */
-  public readonly servingSecret: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PlatformKeysProps) {
     super(scope, id);
@@ -53,7 +51,6 @@ export class PlatformKeys extends Construct {
     this.data = make('data', 'S3 buckets and ECR repositories');
     this.logs = make('logs', 'CloudWatch log groups and the alarm topic');
     this.cluster = make('cluster', 'Kubernetes secrets envelope encryption and platform secrets');
-    this.pipeline = make('pipeline', 'delivery pipeline artifacts');
 
     const { region, account } = Stack.of(this);
     // CloudWatch Logs encrypts log groups with the key only when the key policy names the regional
@@ -72,36 +69,26 @@ export class PlatformKeys extends Construct {
         },
       }),
     );
-    // CloudWatch alarms publish to the KMS-encrypted alarm topic.
+    // CloudWatch alarms publish to the KMS-encrypted alarm topic. The SNS documentation's statement
+    // for AWS event sources conditions on the source (aws:SourceArn: alarms of this account and
+    // region) and on the topic (the kms:EncryptionContext:aws:sns:topicArn that SNS sets), not on
+    // aws:SourceAccount alone, which let CloudWatch use the key for any topic of the account.
     // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services
+    const partition = Stack.of(this).partition;
     this.logs.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowCloudWatchAlarms',
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': account } },
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          StringEquals: {
+            'kms:EncryptionContext:aws:sns:topicArn': `arn:${partition}:sns:${region}:${account}:${alarmTopicName(props.names)}`,
+          },
+        },
       }),
     );
-
-    this.servingSecret = new secretsmanager.Secret(this, 'ServingSecret', {
-      secretName: props.names.resource('serving/request-signing'),
-      description: 'Shared token the API tier and the model-serving pods use to sign internal requests',
-      encryptionKey: this.cluster,
-      generateSecretString: { passwordLength: 48, excludePunctuation: true },
-      removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-    });
-    for (const id of [
-      'AwsSolutions-SMG4',
-      'NIST.800.53.R5-SecretsManagerRotationEnabled',
-      'HIPAA.Security-SecretsManagerRotationEnabled',
-    ]) {
-      Validations.of(this.servingSecret).acknowledge({
-        id,
-        reason:
-          'A generated shared token has no managed rotation function (rotation exists for database, Redshift and DocumentDB credentials); it is rotated by re-deploying with a new generation, and it is encrypted with the customer-managed cluster key',
-      });
-    }
   }
 
   /** The key of one purpose. */

@@ -1,8 +1,9 @@
-import { Duration, type IAspect } from 'aws-cdk-lib';
+import { Duration, type IAspect, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { CfnBudget } from 'aws-cdk-lib/aws-budgets';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -90,11 +91,27 @@ export class PlatformMonitoring extends Construct {
     super(scope, id);
     const env = props.environment;
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
-      topicName: props.names.resource('alarms'),
+      topicName: alarmTopicName(props.names),
       displayName: `MLOps ${env.name} alarms`,
       masterKey: props.logsKey,
       enforceSSL: true,
     });
+    // The topic policy CDK writes (TLS only) replaces SNS's default policy, so CloudWatch alarms
+    // need their own allow: this account's alarms in this region only.
+    // https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
+    const { account, region, partition } = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': account },
+        },
+      }),
+    );
     for (const address of env.monitoring.alarmEmails) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(address));
     }
@@ -239,6 +256,11 @@ export class PlatformMonitoring extends Construct {
   }
 }
 
+/** The name of an environment's alarm topic (the logs key lets CloudWatch alarms use it by name). */
+export function alarmTopicName(names: PlatformNames): string {
+  return names.resource('alarms');
+}
+
 /**
  * Sets the environment's retention on every log group in a scope, including the ones library
  * constructs create with their own default (the kubectl handler's groups keep logs for two years).
@@ -248,6 +270,18 @@ export class LogRetention implements IAspect {
 
   visit(node: IConstruct): void {
     if (node instanceof logs.CfnLogGroup) node.retentionInDays = this.days;
+  }
+}
+
+/**
+ * Encrypts, with `key`, every log group in a scope that has no key: the ones library constructs
+ * create for their functions (the kubectl provider's handler and framework).
+ */
+export class LogEncryption implements IAspect {
+  constructor(private readonly key: kms.IKey) {}
+
+  visit(node: IConstruct): void {
+    if (node instanceof logs.CfnLogGroup && node.kmsKeyId === undefined) node.kmsKeyId = this.key.keyArn;
   }
 }
 

@@ -36,6 +36,11 @@ export const INTERFACE_ENDPOINTS: ReadonlyArray<readonly [string, ec2.InterfaceV
   ['Kms', ec2.InterfaceVpcEndpointAwsService.KMS],
   ['Elb', ec2.InterfaceVpcEndpointAwsService.ELASTIC_LOAD_BALANCING],
   ['Autoscaling', ec2.InterfaceVpcEndpointAwsService.AUTOSCALING],
+  // The eks-v2 kubectl provider's framework function runs in the VPC and invokes its handler
+  // (lambda:Invoke, lambda:GetFunction); the handler then calls EKS, and ECR for OCI charts. Its
+  // CloudFormation response goes to an S3 pre-signed URL, through the S3 gateway endpoint.
+  // https://github.com/aws/aws-cdk/issues/30442
+  ['Lambda', ec2.InterfaceVpcEndpointAwsService.LAMBDA],
 ];
 
 /**
@@ -121,7 +126,7 @@ export class PlatformNetwork extends Construct {
     });
     acknowledge(this.vpc.node.findChild('FlowLog'), inlinePolicyFindings(INLINE_POLICY_REASON));
 
-    this.vpc.addGatewayEndpoint('S3', {
+    const s3Gateway = this.vpc.addGatewayEndpoint('S3', {
       service: ec2.GatewayVpcEndpointAwsService.S3,
       subnets: [this.workloadSubnets, this.isolatedSubnets],
     });
@@ -137,6 +142,23 @@ export class PlatformNetwork extends Construct {
         ec2.Port.tcp(443),
         'HTTPS from on-premises hybrid nodes',
       );
+    }
+    if (env.hybrid) {
+      // Hybrid nodes pull image layers from S3 (ECR stores them there) over the link, and a
+      // gateway endpoint is not reachable from on-premises. An S3 interface endpoint whose private
+      // DNS answers only the Resolver inbound endpoint serves them, while the VPC keeps using the
+      // gateway; it needs the gateway endpoint to exist first.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/privatelink-interface-endpoints.html
+      const s3Interface = this.vpc.addInterfaceEndpoint('S3Interface', {
+        service: ec2.InterfaceVpcEndpointAwsService.S3,
+        subnets: this.workloadSubnets,
+        privateDnsEnabled: true,
+        privateDnsOnlyForInboundResolverEndpoint:
+          ec2.VpcEndpointPrivateDnsOnlyForInboundResolverEndpoint.ONLY_INBOUND_RESOLVER,
+        securityGroups: [this.endpointSecurityGroup],
+        open: false,
+      });
+      s3Interface.node.addDependency(s3Gateway);
     }
     for (const [endpointId, service] of INTERFACE_ENDPOINTS) {
       this.vpc.addInterfaceEndpoint(endpointId, {

@@ -1,4 +1,4 @@
-import { Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as codepipeline from 'aws-cdk-lib/aws-codepipeline';
 import * as notifications from 'aws-cdk-lib/aws-codestarnotifications';
@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import { type AwsEnvironment, type DeliveryEnvironment, type PlatformNames, PROJECT } from '../config';
+import { acknowledge as acknowledgeFindings } from './acknowledge';
 import type { PlatformStage } from './platform-stage';
 
 export interface DeliveryStackProps extends StackProps {
@@ -223,9 +224,9 @@ export class DeliveryStack extends Stack {
   }
 }
 
-/** Acknowledges a finding on a construct with a specific reason (cdk-nag via CDK validations). */
+/** Acknowledges one finding on a construct with a specific reason (the shared helper of lib/aws/acknowledge.ts). */
 export function acknowledge(scope: Construct, id: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id, reason });
+  acknowledgeFindings(scope, { [id]: reason });
 }
 
 /**

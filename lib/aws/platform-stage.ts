@@ -25,6 +25,7 @@ import { FeatureFlags } from './feature-flags';
 import { GpuPools } from './gpu-pool';
 import { HybridLink } from './hybrid-link';
 import { type KeyPurpose, PlatformKeys } from './keys';
+import { MirrorStack } from './mirror';
 import { EnvironmentBudget, LogRetention, PlatformMonitoring } from './monitoring';
 import { PlatformNetwork } from './network';
 import { ModelOperations } from './operations';
@@ -73,6 +74,8 @@ export class PlatformStage extends Stage {
   public readonly names: PlatformNames;
   /** The stack of the environment's platform resources. */
   public readonly platform: Stack;
+  /** The registry mirror (charts, cached and copied images), deployed and filled before `platform`. */
+  public readonly mirror: MirrorStack;
   public readonly network: PlatformNetwork;
   /** The environment's VPC. */
   public readonly vpc: ec2.IVpc;
@@ -127,12 +130,20 @@ export class PlatformStage extends Stage {
     }
 
     const production = env.stage === 'production';
+    this.mirror = new MirrorStack(this, 'Mirror', {
+      stackName: this.names.resource('mirror'),
+      description: `MLOps platform '${env.name}': registry mirror`,
+      terminationProtection: production,
+      environment: env,
+      names: this.names,
+    });
     this.platform = new PlatformStack(this, 'Platform', {
       stackName: this.names.resource('platform'),
       description: `MLOps platform '${env.name}' (${env.stage})`,
       terminationProtection: production,
       zones: awsZoneNames(env.target.region, env.network.availabilityZones),
     });
+    this.platform.addStackDependency(this.mirror, 'Helm releases pull charts and images from the mirror');
     new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
     Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));
 
@@ -143,7 +154,6 @@ export class PlatformStage extends Stage {
       data: this.keys.data,
       logs: this.keys.logs,
       cluster: this.keys.cluster,
-      pipeline: this.keys.pipeline,
     };
     this.network = new PlatformNetwork(stack, 'Network', { ...common, logsKey: this.keys.logs });
     this.vpc = this.network.vpc;
@@ -179,7 +189,6 @@ export class PlatformStage extends Stage {
       vpc: this.vpc,
       subnets: this.privateSubnets,
       logsKey: this.keys.logs,
-      accessLogsBucket: this.storage.accessLogs,
       inferenceSecurityGroup: this.cluster.clusterSecurityGroup,
     });
     this.api = this.modelApi.api;

@@ -10,6 +10,13 @@
  * - Azure locations and zones: https://learn.microsoft.com/azure/reliability/regions-list
  * - Azure GPU sizes per location: https://azure.microsoft.com/explore/global-infrastructure/products-by-region/
  *
+ * Zones are NAMES (`eu-west-1a`, Azure `'1'`), what the VPC, the node groups and `gpuPools[].zones`
+ * use, not zone IDs (`euw1-az1`). AWS maps names to physical zones (IDs) independently per account,
+ * and instance types are offered per physical zone, so a zone-level restriction can only be stated
+ * for one account: run `aws ec2 describe-instance-type-offerings --location-type availability-zone
+ * --filters Name=instance-type,Values=<type>` (what `npm run preflight` does) before choosing a
+ * pool's `zones`.
+ *
  * Zone-level GPU offerings change with capacity and differ per account (AWS maps zone names to
  * physical zones per account; Azure restricts sizes per subscription). Where the sources above
  * name a zone restriction it is recorded (`gpuZones`); otherwise a family offered in a region is
@@ -138,6 +145,21 @@ export function awsZonesOffering(region: string, instanceType: string, zoneNames
   if (!facts.gpuFamilies.includes(family) && /^[gp]\d/.test(family)) return [];
   const restricted = facts.gpuZones?.[family];
   return zoneNames.filter((zone) => !restricted || restricted.includes(zone));
+}
+
+/**
+ * The zone names an AWS GPU pool's nodes go to, in every consumer (the node group's subnets, the
+ * preflight's offering check): its `zones`, else every zone of the environment that offers its
+ * instance type by the table. Validation rejects a pool that no zone offers.
+ */
+export function awsPoolZones(
+  target: { readonly region: string },
+  availabilityZones: number,
+  pool: { readonly zones?: readonly string[] },
+  instanceType: string,
+): string[] {
+  if (pool.zones && pool.zones.length > 0) return [...pool.zones];
+  return awsZonesOffering(target.region, instanceType, awsZoneNames(target.region, availabilityZones));
 }
 
 /** Zones of `zoneNames` where an Azure location offers a GPU VM size, by the table. */

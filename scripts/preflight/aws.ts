@@ -16,6 +16,7 @@ import type {
 import type { GetCallerIdentityResponse } from '@aws-sdk/client-sts';
 import {
   type AwsEnvironment,
+  awsPoolZones,
   awsZoneNames,
   type CapacityType,
   type DeliveryEnvironment,
@@ -451,7 +452,8 @@ export function awsPlacements(env: AwsEnvironment): ZonePlacement[] {
     ...k8s.gpuPools.map((pool, i) => ({
       pool: `GPU pool '${pool.name}'`,
       machineType: resolveGpuMachineType('aws', pool),
-      zones: pool.zones && pool.zones.length > 0 ? pool.zones : environmentZones,
+      // The zones lib/aws/gpu-pool.ts places the node group in.
+      zones: awsPoolZones(env.target, env.network.availabilityZones, pool, resolveGpuMachineType('aws', pool)),
       environmentZones,
       path: `kubernetes.gpuPools[${i}]`,
       zonesConfigurable: true,

@@ -1,4 +1,5 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import type { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { AGENT_PORT } from '../../lib/config';
 import { fixtures } from '../util';
@@ -21,6 +22,19 @@ describe('ModelApi', () => {
     });
     const nlbSubnets = stage.modelApi.loadBalancer.vpc?.selectSubnets(stage.privateSubnets).subnetIds;
     expect(nlbSubnets).toHaveLength(2);
+  });
+
+  it('writes no NLB access logs, which NLBs produce only for TLS listeners (the API access log and VPC flow logs cover it)', () => {
+    // GIVEN staging WHEN built THEN the TCP load balancer has no access-log attribute pointing at a bucket
+    const { template } = stageOf(fixtures.awsStaging);
+    const [nlb] = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'));
+    const attributes = (nlb?.Properties.LoadBalancerAttributes ?? []) as Array<{ Key: string; Value: string }>;
+    expect(attributes.filter((a) => a.Key.startsWith('access_logs.s3'))).toEqual([]);
+    // AND its listeners (in the serving stack, one pair per model) are plain TCP
+    const { stage } = stageOf(fixtures.awsStaging);
+    const listeners = Template.fromStack(stage.serving as Stack).findResources('AWS::ElasticLoadBalancingV2::Listener');
+    expect(Object.keys(listeners).length).toBeGreaterThan(0);
+    for (const listener of Object.values(listeners)) expect(listener.Properties.Protocol).toBe('TCP');
   });
 
   it('throttles, traces and access-logs the stage to a KMS-encrypted log group', () => {

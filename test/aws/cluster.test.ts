@@ -113,17 +113,52 @@ describe('PlatformCluster', () => {
 });
 
 describe('PlatformCluster without outbound internet', () => {
-  it('warns that Helm charts must be mirrored when natGateways is 0, and not otherwise', () => {
-    // GIVEN the hybrid environment (natGateways 0) and staging (1 NAT gateway)
-    const warnings = (env: typeof fixtures.awsHybrid) =>
-      stageOf(env)
-        .stage.platformCluster.node.metadata.filter((m) => m.type === 'aws:cdk:warning')
-        .map((m) => String(m.data));
-    // THEN only the hybrid cluster says so
-    expect(warnings(fixtures.awsHybrid).some((w) => w.includes('natGateways is 0') && w.includes('mirrored'))).toBe(
-      true,
+  it('installs the load balancer controller chart from the OCI copy in the registry and its image from the regional EKS registry', () => {
+    // GIVEN the hybrid environment (eu-central-1, no NAT) WHEN the stage is built
+    const { template } = stageOf(fixtures.awsHybrid);
+    // THEN the release pulls oci://<account>.dkr.ecr.eu-central-1.../charts/aws-load-balancer-controller
+    const release = Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart')).find(
+      (r) => r.Properties.Release === 'aws-load-balancer-controller',
     );
-    expect(warnings(fixtures.awsStaging).some((w) => w.includes('natGateways is 0'))).toBe(false);
+    expect(release?.Properties.Repository).toBe(
+      'oci://333333333333.dkr.ecr.eu-central-1.amazonaws.com/charts/aws-load-balancer-controller',
+    );
+    // AND its image comes from eu-central-1's EKS registry, with the WAF and Shield integrations off
+    const values = JSON.stringify(release?.Properties.Values);
+    expect(values).toContain('602401143452.dkr.ecr.eu-central-1.amazonaws.com/amazon/aws-load-balancer-controller');
+    expect(values).not.toContain('us-west-2');
+    expect(values).toMatch(/enableWafv2\\?":false/);
+  });
+
+  it('lets the nodes fill the pull-through cache on first pull, only under the cache prefixes', () => {
+    const { template } = stageOf(fixtures.awsHybrid);
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^ClusterNodeRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+            Resource: [
+              'arn:aws:ecr:eu-central-1:333333333333:repository/ecr-public/*',
+              'arn:aws:ecr:eu-central-1:333333333333:repository/k8s/*',
+            ],
+          }),
+        ]),
+      },
+    });
+  });
+
+  it("encrypts the kubectl provider's function log groups with the logs key", () => {
+    // GIVEN the handler's and the framework's log groups (created by aws-eks-v2 without a key)
+    const { template } = stageOf(fixtures.awsHybrid);
+    const groups = Object.entries(template.findResources('AWS::Logs::LogGroup')).filter(([id]) =>
+      id.startsWith('ClusterKubectlProvider'),
+    );
+    expect(groups.length).toBeGreaterThanOrEqual(2);
+    // THEN every one has the logs key
+    for (const [, group] of groups) {
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^KeysLogs/), 'Arn'] });
+    }
   });
 });
 

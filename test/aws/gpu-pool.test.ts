@@ -92,13 +92,62 @@ describe('GpuPools', () => {
   });
 });
 
+/** Staging on another Kubernetes minor, with its first GPU pool in one zone: one synthesis for both cases. */
+const variant = vary(fixtures.awsStaging, (d) => {
+  d.kubernetes.version = '1.34';
+  (d.kubernetes.gpuPools[0] as { zones?: string[] }).zones = ['eu-west-1b'];
+});
+
+describe('GpuPools placement and sources', () => {
+  it("places a pool's nodes only in the zones it names", () => {
+    // GIVEN staging's GPU pool limited to eu-west-1b WHEN the stage is built
+    const { stage, template } = stageOf(variant);
+    const pool = fixtures.awsStaging.kubernetes.gpuPools[0]?.name;
+    // THEN its node group has the private subnet of eu-west-1b only
+    const zoneB = stage.vpc.selectSubnets({ subnetGroupName: 'Private', availabilityZones: ['eu-west-1b'] }).subnets[0];
+    const nodegroup = Object.values(template.findResources('AWS::EKS::Nodegroup')).find(
+      (n) => n.Properties.NodegroupName === `gpu-${pool}`,
+    );
+    expect(nodegroup?.Properties.Subnets).toEqual([stage.platform.resolve(zoneB?.subnetId)]);
+    // AND the system node group still spans every zone
+    const system = Object.values(template.findResources('AWS::EKS::Nodegroup')).find(
+      (n) => n.Properties.NodegroupName === 'system',
+    );
+    expect(system?.Properties.Subnets).toHaveLength(2);
+  });
+
+  it('installs the device plugin and the autoscaler from OCI charts in the registry, with mirrored images', () => {
+    // GIVEN staging WHEN the stage is built
+    const { template } = stageOf(fixtures.awsStaging);
+    const registry = '111111111111.dkr.ecr.eu-west-1.amazonaws.com';
+    // THEN the device plugin chart and its nvcr.io image come from the registry's copies
+    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'nvidia-device-plugin',
+      Repository: `oci://${registry}/charts/nvidia-device-plugin`,
+      Version: '0.17.1',
+      Values: Match.stringLikeRegexp(
+        `"repository":"${registry}/mirror/nvcr.io/nvidia/k8s-device-plugin","tag":"v0.17.1"`,
+      ),
+    });
+    // AND the autoscaler's registry.k8s.io image comes through the pull-through cache
+    template.hasResourceProperties('Custom::AWSCDK-EKS-HelmChart', {
+      Chart: 'cluster-autoscaler',
+      Repository: `oci://${registry}/charts/cluster-autoscaler`,
+      Values: Match.stringLikeRegexp(`"repository":"${registry}/k8s/autoscaling/cluster-autoscaler","tag":"v1.33.0"`),
+    });
+    // AND no release names a public chart repository
+    for (const release of Object.values(template.findResources('Custom::AWSCDK-EKS-HelmChart'))) {
+      expect(String(release.Properties.Repository)).toMatch(
+        /^oci:\/\/111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/charts\//,
+      );
+    }
+  });
+});
+
 describe('GpuPools versions', () => {
   it('warns when the Kubernetes version does not match the pinned Cluster Autoscaler', () => {
     // GIVEN a cluster on another minor WHEN the stage is built
-    const env = vary(fixtures.awsStaging, (d) => {
-      d.kubernetes.version = '1.34';
-    });
-    const { stage } = stageOf(env);
+    const { stage } = stageOf(variant);
     // THEN the GPU pools carry a warning naming both versions
     const warnings = stage.gpuPools.node.metadata
       .filter((m) => m.type === 'aws:cdk:warning')

@@ -36,7 +36,7 @@ describe('HybridLink in the hybrid stage (VPN with BGP)', () => {
   });
 
   it('generates the pre-shared keys into Secrets Manager and references them dynamically, never as values', () => {
-    template.resourceCountIs('AWS::SecretsManager::Secret', 3); // two tunnel keys + the serving secret
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2); // the two tunnel keys
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       Name: 'mlops-hybrid-vpn-tunnel1-psk',
       GenerateSecretString: Match.objectLike({ PasswordLength: 32, ExcludePunctuation: true, ExcludeCharacters: '0' }),
@@ -80,6 +80,18 @@ describe('HybridLink in the hybrid stage (VPN with BGP)', () => {
       }),
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { CidrIp: '192.168.10.0/24', FromPort: 443 });
+    // Hybrid nodes may fill the pull-through cache on first pull, as the cloud nodes may.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^HybridLinkHybridNodesRole') }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+            Resource: Match.arrayWith(['arn:aws:ecr:eu-central-1:333333333333:repository/ecr-public/*']),
+          }),
+        ]),
+      },
+    });
   });
 
   it('alarms on a lost tunnel and on a lost connection, notifying the alarm topic', () => {

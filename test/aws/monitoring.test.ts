@@ -22,6 +22,26 @@ describe('PlatformMonitoring', () => {
     });
   });
 
+  it("lets this account's CloudWatch alarms publish to the topic, whose TLS-only policy replaces the SNS default", () => {
+    const { template } = stageOf(fixtures.awsStaging);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarms',
+            Effect: 'Allow',
+            Action: 'sns:Publish',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Condition: {
+              ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*' },
+              StringEquals: { 'aws:SourceAccount': '111111111111' },
+            },
+          }),
+        ]),
+      },
+    });
+  });
+
   it('alarms on API 5xx rate, p99 latency, unschedulable GPU pods and every GPU pool at max size, all notifying the topic', () => {
     const { template } = stageOf(fixtures.awsProduction);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));

@@ -38,7 +38,7 @@ describe('PlatformNetwork', () => {
 
   it('adds the S3 gateway endpoint and every interface endpoint the cluster needs, with private DNS', () => {
     const { t } = build(fixtures.awsHybrid);
-    t.resourceCountIs('AWS::EC2::VPCEndpoint', INTERFACE_ENDPOINTS.length + 1);
+    t.resourceCountIs('AWS::EC2::VPCEndpoint', INTERFACE_ENDPOINTS.length + 2); // + S3 gateway and S3 interface
     t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway' });
     for (const service of [
       'ecr.api',
@@ -56,6 +56,8 @@ describe('PlatformNetwork', () => {
       'kms',
       'elasticloadbalancing',
       'autoscaling',
+      // the kubectl provider's framework function invokes its handler through the Lambda API
+      'lambda',
     ]) {
       t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
         ServiceName: `com.amazonaws.eu-central-1.${service}`,
@@ -63,6 +65,30 @@ describe('PlatformNetwork', () => {
         PrivateDnsEnabled: true,
       });
     }
+  });
+
+  it('serves S3 to on-premises hybrid nodes through an interface endpoint whose DNS answers only the inbound resolver', () => {
+    // GIVEN the hybrid environment WHEN built
+    const { t } = build(fixtures.awsHybrid);
+    // THEN an S3 interface endpoint exists after the gateway, with private DNS for the inbound resolver only
+    const [id, endpoint] =
+      Object.entries(
+        t.findResources('AWS::EC2::VPCEndpoint', {
+          Properties: { ServiceName: 'com.amazonaws.eu-central-1.s3', VpcEndpointType: 'Interface' },
+        }),
+      )[0] ?? [];
+    expect(id).toBeDefined();
+    expect(endpoint?.Properties.DnsOptions).toEqual({
+      PrivateDnsOnlyForInboundResolverEndpoint: 'OnlyInboundResolver',
+    });
+    expect(endpoint?.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/^NetworkS3[0-9A-F]{8}$/)]));
+    // AND environments without on-premises nodes have the gateway only
+    const staging = build(fixtures.awsStaging).t;
+    staging.resourcePropertiesCountIs(
+      'AWS::EC2::VPCEndpoint',
+      { ServiceName: 'com.amazonaws.eu-west-1.s3', VpcEndpointType: 'Interface' },
+      0,
+    );
   });
 
   it('opens the endpoints to HTTPS from the VPC and the hybrid node ranges only', () => {

@@ -94,7 +94,37 @@ describe.each(awsEnvironments)('AWS environment $name', (env) => {
   const synthesized = synthAws(env);
 
   it('synthesizes with every compliance pack passing', () => {
-    expect(Object.keys(synthesized.templates)).toEqual(['Platform', 'Serving']);
+    expect(Object.keys(synthesized.templates).sort()).toEqual(['Mirror', 'Platform', 'Serving']);
+  });
+
+  it("writes each resource's compliance acknowledgements, with their reasons, into the stage's own templates", () => {
+    // GIVEN the synthesized stage templates (stacks inside a Stage, which the app-level aspect misses)
+    type Resources = Record<
+      string,
+      { Metadata?: { cdk_nag?: { rules_to_suppress?: Array<{ id: string; reason: string }> } } }
+    >;
+    const acknowledged = (id: string) => {
+      const resources = (synthesized.templates[id]?.toJSON() as { Resources?: Resources } | undefined)?.Resources ?? {};
+      return Object.values(resources).flatMap((r) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+    };
+    // THEN the platform template carries the node role's and the load balancer's acknowledgements
+    const platform = acknowledged('Platform');
+    expect(platform.map((r) => r.id)).toEqual(
+      expect.arrayContaining([
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSWorkerNodePolicy]',
+        'HIPAA.Security-ELBLoggingEnabled',
+        'AwsSolutions-L1',
+      ]),
+    );
+    // AND the mirror template the ECR creation role's, and every acknowledgement has a reason
+    expect(acknowledged('Mirror').map((r) => r.id)).toEqual(
+      expect.arrayContaining(['NIST.800.53.R5-IAMNoInlinePolicy']),
+    );
+    for (const rule of [...platform, ...acknowledged('Mirror')]) expect(rule.reason.length).toBeGreaterThan(30);
+  });
+
+  it('deploys the registry mirror before the platform stack, whose Helm releases pull from it', () => {
+    expect(synthesized.stage.platform.dependencies).toContain(synthesized.stage.mirror);
   });
 
   it('asks for no context lookups, so `cdk synth` needs no credentials', () => {
@@ -104,10 +134,11 @@ describe.each(awsEnvironments)('AWS environment $name', (env) => {
 
   it('keeps stateful resources in production and lets staging delete them', () => {
     // GIVEN the synthesized stack WHEN its stateful resources are read
-    const template = synthesized.templates.Platform?.toJSON() as {
-      Resources: Record<string, { Type: string; DeletionPolicy?: string }>;
-    };
-    const stateful = Object.entries(template.Resources).filter(([, r]) => STATEFUL_TYPES.includes(r.Type));
+    const stateful = Object.values(synthesized.templates).flatMap((t) =>
+      Object.entries(
+        (t.toJSON() as { Resources: Record<string, { Type: string; DeletionPolicy?: string }> }).Resources,
+      ).filter(([, r]) => STATEFUL_TYPES.includes(r.Type)),
+    );
     // THEN production retains every one of them, staging none of the buckets, keys and repositories
     expect(stateful.length).toBeGreaterThan(10);
     for (const [id, resource] of stateful) {

@@ -196,6 +196,15 @@ const shapeCases: readonly RuleCase[] = [
   ),
   rule(
     awsStaging,
+    'a GPU pool lists no zone',
+    (d) => {
+      (d.kubernetes.gpuPools[0] as Untyped).zones = [];
+    },
+    'kubernetes.gpuPools[0].zones',
+    'is empty',
+  ),
+  rule(
+    awsStaging,
     'a GPU pool lists a zone twice',
     (d) => {
       (d.kubernetes.gpuPools[0] as Untyped).zones = ['eu-west-1a', 'eu-west-1a'];
