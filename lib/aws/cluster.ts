@@ -9,7 +9,14 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import {
+  type AwsEnvironment,
+  type PlatformNames,
+  POOL_LABEL,
+  SERVING_NAMESPACE,
+  SERVING_SERVICE_ACCOUNT,
+  SYSTEM_POOL,
+} from '../config';
 import {
   acknowledge,
   INLINE_POLICY_REASON,
@@ -17,17 +24,10 @@ import {
   logicalIdOf,
   managedPolicyFinding,
 } from './acknowledge';
-import { nodeLaunchTemplate } from './gpu-pool';
 import { CHARTS, chartRepository, IMAGES, mirroredImage } from './images';
+import { nodeLaunchTemplate } from './launch-template';
 import { allowPullThroughImport } from './mirror';
 import { LogEncryption } from './monitoring';
-
-/** Namespace and service account of the model-serving pods (what the delivery helper deploys). */
-export const MODEL_SERVING_NAMESPACE = 'model-serving';
-export const MODEL_SERVING_SERVICE_ACCOUNT = 'model-serving';
-
-/** Label every node carries with its pool name; the system pool is `system`. */
-export const POOL_LABEL = 'mlops.platform/pool';
 
 export interface PlatformClusterProps {
   readonly environment: AwsEnvironment;
@@ -179,7 +179,7 @@ export class PlatformCluster extends Construct {
       minSize: pool.minNodes,
       maxSize: pool.maxNodes,
       desiredSize: pool.desiredNodes ?? pool.minNodes,
-      labels: { [POOL_LABEL]: 'system' },
+      labels: { [POOL_LABEL]: SYSTEM_POOL },
       launchTemplateSpec: nodeLaunchTemplate(this, 'SystemLaunchTemplate', 100),
     });
 
@@ -201,12 +201,7 @@ export class PlatformCluster extends Construct {
         'ecr:GetAuthorizationToken supports no resource-level permission; image pulls are limited to the model-serving repository',
       ...inlinePolicyFindings(INLINE_POLICY_REASON),
     });
-    this.associate(
-      'ModelServingIdentity',
-      MODEL_SERVING_NAMESPACE,
-      MODEL_SERVING_SERVICE_ACCOUNT,
-      this.modelServingRole,
-    );
+    this.associate('ModelServingIdentity', SERVING_NAMESPACE, SERVING_SERVICE_ACCOUNT, this.modelServingRole);
   }
 
   /**

@@ -5,59 +5,32 @@ import * as eks from 'aws-cdk-lib/aws-eks-v2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
+  ACCELERATOR_LABEL,
   type AwsEnvironment,
   awsPoolZones,
+  DEFAULT_GPU_DISK_GIB,
+  GPU_PRESENT_LABEL,
+  GPU_TAINT,
+  GPU_TOLERATION,
   type GpuPoolConfig,
   type PlatformNames,
+  POOL_LABEL,
   resolveGpuMachineType,
+  SYSTEM_POOL,
 } from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
-import { type PlatformCluster, POOL_LABEL, podIdentityRole } from './cluster';
+import { type PlatformCluster, podIdentityRole } from './cluster';
 import { CHARTS, chartRepository, IMAGES, mirroredImage } from './images';
+import { nodeLaunchTemplate } from './launch-template';
 
-/** Label naming the accelerator of a GPU node (`nvidia-l4`). */
-export const ACCELERATOR_LABEL = 'mlops.platform/accelerator';
-/** The taint every GPU node carries, so only pods that tolerate it (GPU workloads) land there. */
-export const GPU_TAINT = { key: 'nvidia.com/gpu', value: 'present', effect: eks.TaintEffect.NO_SCHEDULE } as const;
-/** Default root volume of a GPU node, GiB: room for CUDA images and model weights. */
-export const DEFAULT_GPU_DISK_GIB = 200;
+/** The shared GPU taint (lib/config/conventions.ts) in the node group's terms. */
+const NODEGROUP_GPU_TAINT = { key: GPU_TAINT.key, value: GPU_TAINT.value, effect: eks.TaintEffect.NO_SCHEDULE };
 
 /**
  * The Cluster Autoscaler chart (lib/aws/images.ts) ships Cluster Autoscaler 1.33.0; the autoscaler's
  * minor must match the cluster's. https://github.com/kubernetes/autoscaler/tree/master/cluster-autoscaler#releases
  */
 export const AUTOSCALER_KUBERNETES_VERSION = '1.33';
-
-/**
- * A launch template for a managed node group: IMDSv2 required, and an encrypted gp3 root volume.
- *
- * Hop limit 2: the CloudWatch agent of the observability add-on and the VPC CNI read instance
- * metadata from inside containers, which needs a second hop. Pods get AWS credentials from Pod
- * Identity, and the node role they could otherwise reach holds only the worker, CNI and ECR
- * pull-only policies. https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/install-CloudWatch-Observability-EKS-addon.html
- *
- * `instanceType` goes into the template (not the node group) for GPU pools: aws-eks-v2 checks a
- * node group's AMI type against its own list of GPU families, which predates g6e and p5.
- */
-export function nodeLaunchTemplate(
-  scope: Construct,
-  id: string,
-  diskSizeGiB: number,
-  instanceType?: ec2.InstanceType,
-): eks.LaunchTemplateSpec {
-  const template = new ec2.LaunchTemplate(scope, id, {
-    instanceType,
-    requireImdsv2: true,
-    httpPutResponseHopLimit: 2,
-    blockDevices: [
-      {
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(diskSizeGiB, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true }),
-      },
-    ],
-  });
-  return { id: template.launchTemplateId as string, version: template.latestVersionNumber };
-}
 
 export interface GpuPoolsProps {
   readonly environment: AwsEnvironment;
@@ -115,7 +88,7 @@ export class GpuPools extends Construct {
         maxSize: pool.maxNodes,
         desiredSize: pool.desiredNodes ?? pool.minNodes,
         labels: poolLabels(pool),
-        taints: [GPU_TAINT],
+        taints: [NODEGROUP_GPU_TAINT],
         tags: autoscalerTags(clusterName, pool),
         launchTemplateSpec: nodeLaunchTemplate(
           this,
@@ -140,8 +113,8 @@ export class GpuPools extends Construct {
           repository: mirroredImage(IMAGES.nvidiaDevicePlugin.upstream, account, region),
           tag: IMAGES.nvidiaDevicePlugin.tag,
         },
-        nodeSelector: { 'nvidia.com/gpu.present': 'true' },
-        tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+        nodeSelector: { [GPU_PRESENT_LABEL]: 'true' },
+        tolerations: [GPU_TOLERATION],
       },
     });
 
@@ -209,7 +182,7 @@ export class GpuPools extends Construct {
         awsRegion: Stack.of(this).region,
         autoDiscovery: { clusterName },
         rbac: { serviceAccount: { create: true, name: 'cluster-autoscaler' } },
-        nodeSelector: { [POOL_LABEL]: 'system' },
+        nodeSelector: { [POOL_LABEL]: SYSTEM_POOL },
         extraArgs: {
           'balance-similar-node-groups': true,
           'skip-nodes-with-system-pods': false,
@@ -232,7 +205,7 @@ export class GpuPools extends Construct {
       resolveConflicts: 'OVERWRITE',
       podIdentityAssociations: [{ serviceAccount: 'cloudwatch-agent', roleArn: this.observabilityRole.roleArn }],
       configurationValues: JSON.stringify({
-        tolerations: [{ key: GPU_TAINT.key, operator: 'Exists', effect: 'NoSchedule' }],
+        tolerations: [GPU_TOLERATION],
       }),
     });
     observability.node.addDependency(props.platformCluster.podIdentityAgent);
@@ -243,7 +216,7 @@ export class GpuPools extends Construct {
 
 /** Labels of a GPU pool's nodes: the pool, the accelerator, and the device plugin's selector. */
 export function poolLabels(pool: GpuPoolConfig): Record<string, string> {
-  return { [POOL_LABEL]: pool.name, [ACCELERATOR_LABEL]: pool.accelerator, 'nvidia.com/gpu.present': 'true' };
+  return { [POOL_LABEL]: pool.name, [ACCELERATOR_LABEL]: pool.accelerator, [GPU_PRESENT_LABEL]: 'true' };
 }
 
 /**

@@ -1,6 +1,9 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MODEL_SERVING_NAMESPACE, MODEL_SERVING_SERVICE_ACCOUNT } from '../../lib/aws/cluster';
+import {
+  SERVING_NAMESPACE as MODEL_SERVING_NAMESPACE,
+  SERVING_SERVICE_ACCOUNT as MODEL_SERVING_SERVICE_ACCOUNT,
+} from '../../lib/config';
 import { fixtures, vary } from '../util';
 import { stageOf } from './harness';
 
