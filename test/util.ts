@@ -54,7 +54,7 @@ export interface SynthesizedStage {
   readonly missingContext: readonly string[];
 }
 
-const awsCache = new Map<AwsEnvironment, SynthesizedStage>();
+const awsCache = new WeakMap<AwsEnvironment, SynthesizedStage>();
 
 /**
  * Builds the AWS app for one environment as bin/aws.ts does, with the compliance packs and
@@ -64,14 +64,17 @@ const awsCache = new Map<AwsEnvironment, SynthesizedStage>();
  *
  * The other tests synthesize without CloudFormation Validate (`CDK_VALIDATION=false` in
  * vitest.config.mts): it costs seconds per synthesis, and this is where every shipped stage gets it.
+ * `templateValidation: false` skips it for variants of a shipped environment whose resource types
+ * the shipped one already has validated.
  */
-export function synthAws(env: AwsEnvironment): SynthesizedStage {
+export function synthAws(env: AwsEnvironment, options: { templateValidation?: boolean } = {}): SynthesizedStage {
   const cached = awsCache.get(env);
   if (cached) return cached;
-  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: true });
+  const validate = options.templateValidation ?? true;
+  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: validate });
   const [stage] = buildAwsApp(app, [env]);
   if (!stage) throw new Error(`no stage was built for ${env.name}`);
-  const assembly = withTemplateValidation(() => app.synth());
+  const assembly = validate ? withTemplateValidation(() => app.synth()) : app.synth();
   const findings = templateValidationFindings(assembly.directory);
   if (findings.length > 0) {
     throw new Error(`${env.name}: unacknowledged CloudFormation Validate findings:\n${findings.join('\n')}`);
@@ -133,11 +136,24 @@ export interface SynthesizedStack {
 }
 
 /** Builds the Azure app for one environment and returns its stack and synthesized JSON. */
+const azureCache = new WeakMap<AzureEnvironment, Map<string, SynthesizedStack>>();
+
+/**
+ * The Azure app for one environment, as bin/azure.ts builds it, and its stack's Terraform JSON;
+ * built once per environment object and options per worker (tests only read it).
+ */
 export function synthAzure(env: AzureEnvironment, options: { localState?: boolean } = {}): SynthesizedStack {
+  const key = JSON.stringify(options);
+  const forEnv = azureCache.get(env) ?? new Map<string, SynthesizedStack>();
+  azureCache.set(env, forEnv);
+  const cached = forEnv.get(key);
+  if (cached) return cached;
   const app = Testing.app();
   const [stack] = buildAzureApp(app, [env], options);
   if (!stack) throw new Error(`no stack was built for ${env.name}`);
-  return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
+  const synthesized = { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
+  forEnv.set(key, synthesized);
+  return synthesized;
 }
 
 /** Every resource of one Terraform type in a synthesized stack, by name. */

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PlatformKeys } from '../../lib/aws/keys';
 import { PlatformStage } from '../../lib/aws/platform-stage';
 import { type AwsEnvironment, PlatformNames } from '../../lib/config';
-import { cdkContext } from '../util';
+import { cdkContext, fixtures, synthAws } from '../util';
 
 export interface Harness {
   readonly stack: Stack;
@@ -27,13 +27,22 @@ export function templateOf(h: Harness): Template {
   return Template.fromStack(h.stack);
 }
 
-const stageCache = new Map<AwsEnvironment, { stage: PlatformStage; template: Template }>();
+const stageCache = new WeakMap<AwsEnvironment, { stage: PlatformStage; template: Template }>();
+
+/** The shipped AWS environments, whose stages `synthAws` builds (with the compliance packs) anyway. */
+const SHIPPED: ReadonlySet<AwsEnvironment> = new Set([fixtures.awsStaging, fixtures.awsProduction, fixtures.awsHybrid]);
 
 /**
- * The environment's whole stage without the compliance packs (the stage tests run those), for
- * construct tests that need their neighbours; built once per environment and test file.
+ * The environment's whole stage, for construct tests that need their neighbours: for a shipped
+ * environment the stage `synthAws` built and checked (one synthesis per environment and worker),
+ * for a variant a stage without the compliance packs (the stage tests run those); built once per
+ * environment object.
  */
 export function stageOf(environment: AwsEnvironment): { stage: PlatformStage; template: Template } {
+  if (SHIPPED.has(environment)) {
+    const { stage, templates } = synthAws(environment);
+    return { stage, template: templates.Platform as Template };
+  }
   let built = stageCache.get(environment);
   if (!built) {
     const app = new App({ context: cdkContext() });
