@@ -14,6 +14,11 @@ import { checkedConfiguration } from './configuration';
 // Every environment of both clouds is checked first, so one run reports every problem; warnings
 // surface as annotations on the stages.
 const { environments, delivery } = checkedConfiguration();
-const app = new App();
+// CloudFormation Validate, the CDK's built-in check of every template against the CloudFormation
+// resource schemas, costs more than the rest of the synthesis together: `npm test` runs it once on
+// every environment's stage (test/util.ts, synthAws) and fails on any unacknowledged finding, and
+// the delivery pipeline runs `npm test` before it synthesizes. Here it runs when asked:
+// CDK_VALIDATION=true npx cdk synth.
+const app = new App({ builtinCloudFormationValidation: process.env.CDK_VALIDATION === 'true' });
 buildAwsApp(app, environments, delivery);
 app.synth();
