@@ -32,7 +32,7 @@ export const azProduction: PlatformEnvironment = {
     systemPool: { machineType: 'Standard_D4ds_v5', minNodes: 3, maxNodes: 6 },
     gpuPools: [
       { name: 'infer', accelerator: 'nvidia-t4', gpusPerNode: 1, minNodes: 2, maxNodes: 16, capacity: 'on-demand' },
-      { name: 'train', accelerator: 'nvidia-h100', gpusPerNode: 8, minNodes: 0, maxNodes: 2, capacity: 'on-demand' },
+      { name: 'train', accelerator: 'nvidia-h100', gpusPerNode: 8, minNodes: 0, maxNodes: 1, capacity: 'on-demand' },
     ],
   },
   api: {
@@ -45,7 +45,7 @@ export const azProduction: PlatformEnvironment = {
   monitoring: {
     alarmEmails: ['mlops-oncall@example.com'],
     logRetentionDays: 365,
-    monthlyBudgetUsd: 40000,
+    monthlyBudgetUsd: 100000,
     budgetThresholdsPercent: [50, 80, 100],
   },
   serving: {

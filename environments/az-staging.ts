@@ -45,7 +45,7 @@ export const azStaging: PlatformEnvironment = {
   monitoring: {
     alarmEmails: ['mlops-staging@example.com'],
     logRetentionDays: 30,
-    monthlyBudgetUsd: 3000,
+    monthlyBudgetUsd: 6000,
   },
   serving: {
     models: [

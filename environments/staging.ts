@@ -28,7 +28,7 @@ export const staging: PlatformEnvironment = {
   monitoring: {
     alarmEmails: ['mlops-staging@example.com'],
     logRetentionDays: 30,
-    monthlyBudgetUsd: 3000,
+    monthlyBudgetUsd: 6000,
   },
   serving: {
     models: [

@@ -282,7 +282,7 @@ export class PlatformAlerts extends Construct {
       logAlert(
         `gpu-${pool.name}-at-max`,
         names.azure('alert', `gpu-${pool.name}-at-max`),
-        `GPU pool ${pool.name} is at its maximum of ${pool.maxNodes} nodes`,
+        `GPU pool ${pool.name} is at its maximum of ${pool.maxNodes} node${pool.maxNodes === 1 ? '' : 's'}`,
         query,
         pool.maxNodes,
         3,

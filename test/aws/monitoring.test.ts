@@ -91,7 +91,9 @@ describe('PlatformMonitoring', () => {
 
   it('keeps the monthly budget', () => {
     stageOf(fixtures.awsStaging).template.hasResourceProperties('AWS::Budgets::Budget', {
-      Budget: Match.objectLike({ BudgetLimit: { Amount: 3000, Unit: 'USD' } }),
+      Budget: Match.objectLike({
+        BudgetLimit: { Amount: fixtures.awsStaging.monitoring.monthlyBudgetUsd, Unit: 'USD' },
+      }),
     });
   });
 

@@ -119,7 +119,7 @@ describe('Monitoring', () => {
   it('budgets the resource group from a fixed start date with actual and forecast notifications', () => {
     const budget = Object.values(resourcesOf(json, 'azurerm_consumption_budget_resource_group'))[0];
     expect(budget).toMatchObject({
-      amount: 40000,
+      amount: fixtures.azureProduction.monitoring.monthlyBudgetUsd,
       time_grain: 'Monthly',
       time_period: { start_date: budgetStartDate(fixtures.azureProduction) },
     });
