@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { environments } from '../../environments';
 import { delivery } from '../../environments/delivery';
-import type { PlatformEnvironment } from '../../lib/config';
+import { isAwsEnvironment, type PlatformEnvironment } from '../../lib/config';
 import { parsePreflightArgs, UsageError } from '../../scripts/preflight/args';
 import type { AwsApi } from '../../scripts/preflight/aws';
 import type { AzureApi } from '../../scripts/preflight/azure';
@@ -187,15 +187,16 @@ describe('runPreflight', () => {
   it('checks every environment of one cloud with --all --cloud, connecting once per region', async () => {
     const run = deps({ aws: { unavailable: 'no AWS credentials' } });
     expect(await runPreflight(['--all', '--cloud', 'aws'], run.deps)).toBe(2);
-    expect(run.connected).toEqual(['aws:eu-west-1', 'aws:eu-central-1']);
-    expect(run.stdout()).toContain('not checked (no credentials): staging, production, hybrid');
+    const aws = environments.filter(isAwsEnvironment);
+    expect(run.connected).toEqual([...new Set(aws.map((e) => `aws:${e.target.region}`))]);
+    expect(run.stdout()).toContain(`not checked (no credentials): ${aws.map((e) => e.name).join(', ')}`);
   });
 
   it('exits 2 for an unknown environment, naming the known ones', async () => {
     const run = deps({});
     expect(await runPreflight(['stagin'], run.deps)).toBe(2);
     expect(run.stderr()).toContain(
-      "preflight: unknown environment 'stagin'; environments/index.ts lists staging, production, hybrid, az-staging, az-production, az-hybrid",
+      `preflight: unknown environment 'stagin'; environments/index.ts lists ${environments.map((e) => e.name).join(', ')}`,
     );
   });
 
