@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Annotations, App, Stack, Stage } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { environments } from '../../environments';
 import { azProduction } from '../../environments/az-production';
 import { delivery } from '../../environments/delivery';
@@ -33,6 +33,20 @@ function oneZoneWarning(env: PlatformEnvironment): string {
  * and one on its stack, a top-level stack, and a copy of the stage nested in that stack (the
  * same stack deployed to the same place).
  */
+/** Runs `f` without the console output CDK prints for the fixture's deliberate warnings. */
+function quietly<T>(f: () => T): T {
+  const spies = (['log', 'warn', 'error', 'info'] as const).map((m) =>
+    vi.spyOn(console, m).mockImplementation(() => {}),
+  );
+  const write = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+  try {
+    return f();
+  } finally {
+    for (const spy of spies) spy.mockRestore();
+    write.mockRestore();
+  }
+}
+
 function synthesizeApp(context: Record<string, unknown>): string {
   const outdir = mkdtempSync(join(tmpdir(), 'synth-summary-'));
   const app = new App({ outdir, context });
@@ -49,7 +63,7 @@ function synthesizeApp(context: Record<string, unknown>): string {
   const tooling = new Stack(app, 'Delivery', { env: { account: '444444444444', region: 'eu-west-1' } });
   new Topic(tooling, 'Notifications');
   stage(tooling);
-  app.synth();
+  quietly(() => app.synth());
   return outdir;
 }
 
