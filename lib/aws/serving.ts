@@ -1,4 +1,4 @@
-import { type CfnResource, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnCondition, type CfnResource, Duration, Fn, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -21,6 +21,7 @@ import {
   type ModelEndpointConfig,
   modelEventBusName,
   modelEventSource,
+  NO_IMAGE,
   type PlatformNames,
   POOL_LABEL,
   SLOTS,
@@ -98,7 +99,8 @@ export interface ServingStackProps extends StackProps {
  *   Both slots stay attached at any weight: the load balancer controller's readiness gates wait
  *   for health checks, which run only on attached target groups.
  * - The serving workload (lib/kubernetes), applied through the aws-eks-v2 kubectl handler: the
- *   shared objects, each released slot with its `TargetGroupBinding`, and the jobs on the live slot.
+ *   shared objects, the event logger, each released slot with its `TargetGroupBinding`, and the
+ *   jobs on the live slot.
  * - Per model a 5xx-share and a p99-latency alarm on its invoke route, which releases watch.
  */
 export class ServingStack extends Stack {
@@ -109,6 +111,8 @@ export class ServingStack extends Stack {
   /** Live and preview listeners by model. */
   public readonly listeners: Readonly<Record<string, { live: elbv2.CfnListener; preview: elbv2.CfnListener }>>;
   public readonly sharedManifest: eks.KubernetesManifest;
+  /** The event logger (Kubernetes events into the application log group), once the model agent is released. */
+  public readonly eventsManifest: eks.KubernetesManifest;
   /** Per model: the 5xx-share and latency alarms. */
   public readonly modelAlarms: Readonly<Record<string, { errors: cloudwatch.Alarm; latency: cloudwatch.Alarm }>>;
 
@@ -236,6 +240,14 @@ export class ServingStack extends Stack {
         manifest: objects as unknown as Record<string, unknown>[],
       });
     this.sharedManifest = manifest('Shared', this.workload.shared());
+    // The event logger runs the model agent image: nothing to run before its first release.
+    this.eventsManifest = manifest('Events', this.workload.events());
+    (this.eventsManifest.node.defaultChild as CfnResource).cfnOptions.condition = new CfnCondition(
+      this,
+      'ModelAgentReleased',
+      { expression: Fn.conditionNot(Fn.conditionEquals(this.release.agentImage, NO_IMAGE)) },
+    );
+    this.eventsManifest.node.addDependency(this.sharedManifest);
     for (const m of models) {
       const p = pascal(m.name);
       const r = this.release.model(m.name);

@@ -7,11 +7,16 @@
  * The agent runs in three modes, one image:
  * - `serve`: beside each model container, in front of it (flags, shadow, capture, traces);
  * - `batch`: a batch inference run (a Job), calling a model container started beside it;
- * - `drift`: a drift and outlier run (a Job) over the captured requests.
+ * - `drift`: a drift and outlier run (a Job) over the captured requests;
+ * - `events`: the cluster's Kubernetes events as JSON lines on stdout (EKS only: the log agent
+ *   ships them with the container logs; AKS Container Insights collects them itself).
  */
 import type { ModelProtocol } from './types';
 
-export type AgentMode = 'serve' | 'batch' | 'drift';
+export type AgentMode = 'serve' | 'batch' | 'drift' | 'events';
+
+/** The modes, as `readAgentSettings` accepts them. */
+export const AGENT_MODES: readonly AgentMode[] = ['serve', 'batch', 'drift', 'events'];
 
 /** Where the agent reads the model's feature flags from. */
 export type FlagSource =
@@ -94,7 +99,22 @@ export interface DriftSettings extends AgentCommon {
   readonly events: EventTarget;
 }
 
-export type AgentSettings = ServeSettings | BatchSettings | DriftSettings;
+/**
+ * The event logger: watches Kubernetes events cluster-wide through the API server with its own
+ * service account and writes each as one JSON line. It serves no model, so it has none of the
+ * common model fields.
+ */
+export interface EventsSettings {
+  readonly mode: 'events';
+  readonly environment: string;
+  /** The API server as pods reach it: `https://kubernetes.default.svc`. */
+  readonly apiServer: string;
+}
+
+/** A mode that runs beside (or for) one model. */
+export type ModelAgentSettings = ServeSettings | BatchSettings | DriftSettings;
+
+export type AgentSettings = ModelAgentSettings | EventsSettings;
 
 /** The single environment variable that carries the settings, as JSON. */
 export const AGENT_SETTINGS_VARIABLE = 'MLOPS_AGENT_SETTINGS';
@@ -115,8 +135,10 @@ export function readAgentSettings(env: Readonly<Record<string, string | undefine
     throw new Error(`${AGENT_SETTINGS_VARIABLE} is not JSON: ${(error as Error).message}`);
   }
   const mode = (parsed as { mode?: unknown }).mode;
-  if (mode !== 'serve' && mode !== 'batch' && mode !== 'drift') {
-    throw new Error(`${AGENT_SETTINGS_VARIABLE}.mode is ${JSON.stringify(mode)}, must be serve, batch or drift`);
+  if (!AGENT_MODES.includes(mode as AgentMode)) {
+    throw new Error(
+      `${AGENT_SETTINGS_VARIABLE}.mode is ${JSON.stringify(mode)}, must be serve, batch, drift or events`,
+    );
   }
   return parsed as AgentSettings;
 }

@@ -2,6 +2,8 @@
  * The cloud-neutral model-serving workload (cdk8s): lib/aws applies its objects through the EKS
  * kubectl handler, lib/azure writes them as YAML for the AKS Flux extension.
  */
+
+export { EVENT_LOGGER_VERBS } from './events';
 export * from './names';
 export { AGENT_RESOURCES, MODEL_DEFAULTS } from './pods';
 export * from './props';

@@ -59,6 +59,16 @@ export const GPU_METRICS_NAMESPACE = 'gpu-metrics';
 export const DCGM_EXPORTER_NAME = 'dcgm-exporter';
 export const DCGM_EXPORTER_PORT = 9400;
 
+/**
+ * AWS: the event logger (the model agent in `events` mode), its service account and RBAC objects
+ * (the cluster-scoped ones prefixed with the project, as they share the cluster's namespace).
+ */
+export const EVENT_LOGGER_NAME = 'event-logger';
+export const EVENT_LOGGER_CLUSTER_ROLE = `${PROJECT}-${EVENT_LOGGER_NAME}`;
+
+/** The API server as pods reach it (the `kubernetes` Service in `default`). */
+export const IN_CLUSTER_API_SERVER = 'https://kubernetes.default.svc';
+
 /** Labels every object carries, and the slot label of a slot's objects and pods. */
 export const ENVIRONMENT_LABEL = 'mlops.platform/environment';
 export const SLOT_LABEL = 'mlops.platform/slot';
@@ -92,7 +102,7 @@ export function slotLoadBalancerPort(model: { readonly gatewayPort: number }, sl
   return model.gatewayPort + (slot === 'blue' ? 0 : 1);
 }
 
-export type Component = 'serving' | 'model-server' | 'batch' | 'drift' | 'telemetry';
+export type Component = 'serving' | 'model-server' | 'batch' | 'drift' | 'telemetry' | 'events';
 
 /** The recommended labels (https://kubernetes.io/docs/concepts/overview/working-with-objects/common-labels/). */
 export function commonLabels(environment: string, component: Component): Record<string, string> {

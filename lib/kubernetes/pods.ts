@@ -157,11 +157,16 @@ export function shmVolume(model: ResolvedModel): k8s.Volume {
   return { name: SHM_VOLUME, emptyDir: { medium: 'Memory', sizeLimit: mebibytes(model.memoryMiB / 4) } };
 }
 
-/** Agent resources per mode: a proxy beside a model, a batch driver, a statistics run. */
+/**
+ * Agent resources per mode: a proxy beside a model, a batch driver, a statistics run, and the
+ * event logger (one watch connection and a map of the cluster's event ids: Node's own ~60 MiB
+ * plus a few MiB per 10,000 events).
+ */
 export const AGENT_RESOURCES = {
   serve: { cpu: 0.25, memoryMiB: 256 },
   batch: { cpu: 0.5, memoryMiB: 1024 },
   drift: { cpu: 1, memoryMiB: 2048 },
+  events: { cpu: 0.05, memoryMiB: 192 },
 } as const;
 
 /** The model agent in one of its modes, configured by its settings. */

@@ -1,6 +1,7 @@
 /**
  * The model-serving workload, written once for both clouds: the namespace and what every model
- * shares, each model's two slots, and its batch and drift jobs, as plain Kubernetes objects.
+ * shares, each model's two slots, and its batch and drift jobs, as plain Kubernetes objects (and
+ * on AWS the Kubernetes event logger, lib/kubernetes/events.ts).
  *
  * The AWS serving stack applies them through the EKS kubectl handler (one manifest per group, a
  * slot's guarded by "the slot has an image"); on Azure they are written as YAML that the AKS Flux
@@ -28,6 +29,7 @@ import {
   SLOTS,
   type Slot,
 } from '../config';
+import { eventLogger } from './events';
 import {
   APPCONFIG_AGENT_PORT,
   APPCONFIG_CONTAINER,
@@ -120,6 +122,7 @@ const READINESS_GATE_LABEL = 'elbv2.k8s.aws/pod-readiness-gate-inject';
  * ```ts
  * const workload = new ServingWorkload({ environment: env.name, models: env.serving?.models ?? [], ... });
  * workload.shared();                                  // namespace, service account, policies, flags
+ * workload.events();                                  // AWS: the Kubernetes event logger (after shared)
  * workload.slot('churn', 'blue', 'v3@sha256:...');    // everything of one slot with an image
  * workload.jobs('churn', 'v3@sha256:...');            // batch and drift CronJobs on the live version
  * ```
@@ -222,6 +225,24 @@ export class ServingWorkload {
         extraTolerations: spot ? [AKS_SPOT_TOLERATION] : [],
       });
     });
+  }
+
+  /**
+   * AWS: the event logger (lib/kubernetes/events.ts), in the serving namespace, so apply it after
+   * `shared()`: the model agent in `events` mode writing the cluster's Kubernetes events to its
+   * log, with its service account and read-only cluster role on events. Empty on Azure, where
+   * Container Insights collects the events (`KubeEvents`) itself.
+   */
+  events(): KubernetesObject[] {
+    if (this.props.binding.cloud !== 'aws') return [];
+    return render((chart) =>
+      eventLogger(chart, {
+        environment: this.props.environment,
+        image: this.props.agentImage,
+        nodeSelector: this.props.cpuNodeSelector,
+        tolerations: this.props.cpuTolerations ?? [],
+      }),
+    );
   }
 
   /**

@@ -20,7 +20,7 @@ import {
   releaseParameterName,
   SLOTS,
 } from '../../lib/config';
-import { AGENT_READY_PATH } from '../../lib/kubernetes';
+import { AGENT_READY_PATH, IN_CLUSTER_API_SERVER } from '../../lib/kubernetes';
 import { imageRef } from '../kubernetes/fixtures';
 import { validateObject } from '../kubernetes/schemas';
 import { fixtures } from '../util';
@@ -192,6 +192,23 @@ describe.each(environments)('Serving stack (%s)', (_name, env) => {
         expect(text).toContain(JSON.stringify({ Ref: `${p}${S}Image` }));
       }
     }
+  });
+
+  it('applies the event logger once the model agent is released, after the shared objects', () => {
+    const { template } = built(env);
+    const conditions = template.toJSON().Conditions as Record<string, unknown>;
+    expect(conditions.ModelAgentReleased).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AgentImage' }, NO_IMAGE] }],
+    });
+    const { resource, text } = manifestOf(template, 'Events');
+    expect(resource.Condition).toBe('ModelAgentReleased');
+    expect(resource.DependsOn?.some((d) => d.startsWith('Shared'))).toBe(true);
+    for (const kind of ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Deployment']) {
+      expect(text).toMatch(new RegExp(`kind[^a-zA-Z]+${kind}[^a-zA-Z]`));
+    }
+    // The model agent image of the release, in events mode, watching the API server.
+    expect(text).toContain(JSON.stringify({ Ref: 'AgentImage' }));
+    expect(text).toContain(IN_CLUSTER_API_SERVER);
   });
 
   it('renders a workload the Kubernetes schemas accept for every model and slot', () => {

@@ -128,16 +128,19 @@ export interface Rendered {
   readonly shared: KubernetesObject[];
   /** Azure: the collector, and the DCGM exporter on the GPU pools. */
   readonly telemetry: KubernetesObject[];
+  /** AWS: the event logger. */
+  readonly events: KubernetesObject[];
   readonly slots: Readonly<Record<string, Readonly<Record<Slot, KubernetesObject[]>>>>;
   readonly jobs: Readonly<Record<string, KubernetesObject[]>>;
   /** Everything, in apply order. */
   readonly all: KubernetesObject[];
 }
 
-/** Every object of an environment: shared, both slots of every model (blue v1, green v2), jobs on v2. */
+/** Every object of an environment: shared, telemetry, events, both slots of every model (blue v1, green v2), jobs on v2. */
 export function renderAll(workload: ServingWorkload): Rendered {
   const shared = workload.shared();
   const telemetry = workload.telemetry();
+  const events = workload.events();
   const slots = Object.fromEntries(
     workload.modelNames.map((model) => [
       model,
@@ -148,10 +151,11 @@ export function renderAll(workload: ServingWorkload): Rendered {
   const all = [
     ...shared,
     ...telemetry,
+    ...events,
     ...Object.values(slots).flatMap((bySlot) => [...bySlot.blue, ...bySlot.green]),
     ...Object.values(jobs).flat(),
   ];
-  return { shared, telemetry, slots, jobs, all };
+  return { shared, telemetry, events, slots, jobs, all };
 }
 
 /** A copy of `props` with `change` applied. */

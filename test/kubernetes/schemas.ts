@@ -26,6 +26,8 @@ import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2/Horizo
 import { CronJob } from 'kubernetes-models/batch/v1/CronJob';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
+import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
+import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
 import { ConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
 import { Service } from 'kubernetes-models/v1/Service';
@@ -48,6 +50,8 @@ const MODELS: Readonly<Record<string, (data: KubernetesObject) => Validatable>> 
   'batch/v1/CronJob': (data) => new CronJob(data as never),
   'networking.k8s.io/v1/NetworkPolicy': (data) => new NetworkPolicy(data as never),
   'policy/v1/PodDisruptionBudget': (data) => new PodDisruptionBudget(data as never),
+  'rbac.authorization.k8s.io/v1/ClusterRole': (data) => new ClusterRole(data as never),
+  'rbac.authorization.k8s.io/v1/ClusterRoleBinding': (data) => new ClusterRoleBinding(data as never),
 };
 
 const string = { type: 'string', minLength: 1 } as const;

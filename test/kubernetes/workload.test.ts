@@ -108,6 +108,8 @@ function podLabels(deployment: IDeployment | ICronJob): Record<string, string> {
 const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
   Object.entries(selector ?? {}).every(([key, value]) => labels[key] === value);
 
+const CLUSTER_SCOPED = ['Namespace', 'ClusterRole', 'ClusterRoleBinding'];
+
 const PINNED = /^[a-z0-9][^@\s]*@sha256:[a-f0-9]{64}$/;
 
 /** What every rendered set must satisfy, whatever the environment: names, labels, references. */
@@ -120,7 +122,8 @@ function checkStructure(objects: readonly KubernetesObject[], props: ServingWork
     seen.add(key);
     expect(DNS_LABEL.test(name) && name.length <= (object.kind === 'CronJob' ? 52 : 63), `${key} name`).toBe(true);
     const home = labels['app.kubernetes.io/name'] === DCGM_EXPORTER_NAME ? GPU_METRICS_NAMESPACE : SERVING_NAMESPACE;
-    expect(namespace, `${key} namespace`).toBe(object.kind === 'Namespace' ? undefined : home);
+    const clusterScoped = CLUSTER_SCOPED.includes(object.kind);
+    expect(namespace, `${key} namespace`).toBe(clusterScoped ? undefined : home);
     expect(labels[ENVIRONMENT_LABEL]).toBe(props.environment);
     expect(labels['app.kubernetes.io/managed-by']).toBe('cdk8s');
     for (const [label, value] of Object.entries(labels)) {

@@ -14,7 +14,7 @@ describe('the agent program', () => {
     const badMode = recordingLogger();
     const env = { MLOPS_AGENT_SETTINGS: JSON.stringify({ mode: 'train' }) };
     expect(await runAgent({ env, stopSignal: new Promise(() => undefined), log: badMode.log })).toBe(2);
-    expect(badMode.withMessage('invalid settings')[0]?.error).toContain('must be serve, batch or drift');
+    expect(badMode.withMessage('invalid settings')[0]?.error).toContain('must be serve, batch, drift or events');
   });
 
   it('exits 1 when a mode cannot start, naming the problem', async () => {

@@ -1,11 +1,12 @@
 /**
- * The model agent: one program, three modes, chosen by the settings the workload passes in
+ * The model agent: one program, four modes, chosen by the settings the workload passes in
  * `MLOPS_AGENT_SETTINGS` (lib/config/agent.ts).
  */
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { type AgentSettings, readAgentSettings } from '../../../lib/config/agent';
 import { runBatch } from './batch';
 import { runDrift } from './drift/run';
+import { runEvents } from './events';
 import { jsonLogger, type Logger, type LogLevel } from './log';
 import { eventPublisher, metricsPublisher } from './publish';
 import { runServe } from './serve';
@@ -39,8 +40,7 @@ export async function runAgent(runtime: AgentRuntime): Promise<number> {
     agentVersion: MODEL_AGENT_VERSION,
     mode: settings.mode,
     environment: settings.environment,
-    model: settings.model,
-    version: settings.version,
+    ...(settings.mode === 'events' ? {} : { model: settings.model, version: settings.version }),
   });
   // One credential per process: it caches its tokens. Workload identity on AKS provides it.
   let credential: TokenCredential | undefined;
@@ -82,6 +82,9 @@ export async function runAgent(runtime: AgentRuntime): Promise<number> {
         });
         return 0;
       }
+      case 'events':
+        await runEvents(settings, { log, stopSignal: runtime.stopSignal });
+        return 0;
     }
   } catch (error) {
     log.error('agent failed', { error: error instanceof Error ? error.message : String(error) });

@@ -105,6 +105,8 @@ function shapeOf(settings: AgentSettings): Shape {
         metrics: metricsShape(raw.metrics),
         events: eventsShape(raw.events),
       };
+    case 'events':
+      return { environment: text, apiServer: url };
   }
 }
 
