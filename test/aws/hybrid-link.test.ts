@@ -61,17 +61,9 @@ function synthesize(env: AwsEnvironment, options: BuildOptions) {
     : undefined;
   // The scaffolding's own findings are acknowledged on the scaffolding only: nothing covers the
   // link, so a finding on any of its resources fails the synthesis.
-  scaffolding(vpc, [
-    'AwsSolutions-VPC7',
-    'HIPAA.Security-VPCFlowLogsEnabled',
-    'NIST.800.53.R5-VPCFlowLogsEnabled',
-    'HIPAA.Security-VPCSubnetAutoAssignPublicIpDisabled',
-    'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
-  ]);
+  scaffolding(vpc, ['AwsSolutions-VPC7', 'HIPAA.Security-VPCFlowLogsEnabled', 'NIST.800.53.R5-VPCFlowLogsEnabled']);
   if (cluster) {
     scaffolding(cluster, [
-      'AwsSolutions-EKS1',
-      'AwsSolutions-EKS2',
       ...[
         'AmazonEKSClusterPolicy',
         'AmazonEKSComputePolicy',
@@ -81,15 +73,7 @@ function synthesize(env: AwsEnvironment, options: BuildOptions) {
         'AmazonEKSWorkerNodePolicy',
         'AmazonEC2ContainerRegistryReadOnly',
       ].map(managedPolicyFinding),
-      'AwsSolutions-L1',
-      'HIPAA.Security-LambdaConcurrency',
-      'HIPAA.Security-LambdaDLQ',
-      'HIPAA.Security-LambdaInsideVPC',
-      'NIST.800.53.R5-LambdaConcurrency',
-      'NIST.800.53.R5-LambdaDLQ',
-      'NIST.800.53.R5-LambdaInsideVPC',
-      'HIPAA.Security-IAMNoInlinePolicy',
-      'NIST.800.53.R5-IAMNoInlinePolicy',
+      // A synth warning: the scaffolding's VPC has no NAT (and no endpoints: nothing is deployed).
       '@aws-cdk/aws-eks:isolatedSubnetsForKubectlPrivateSubnets',
     ]);
   }
