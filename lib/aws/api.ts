@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { AGENT_PORT, type AwsEnvironment, type ModelEndpointConfig, type PlatformNames } from '../config';
+import { AGENT_PORT, type ApiConfig, type ModelEndpointConfig, type PlatformNames } from '../config';
 import { AGENT_READY_PATH } from '../kubernetes/names';
 import { acknowledge, managedPolicyFinding } from './acknowledge';
 
@@ -14,9 +14,26 @@ import { acknowledge, managedPolicyFinding } from './acknowledge';
 export const API_STAGE = 'v1';
 
 export interface ModelApiProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The environment's `api` section: throttling, auth mode and daily quota. */
+  readonly api: ApiConfig;
+  /** The models whose routes the API serves. */
+  readonly models: readonly ModelEndpointConfig[];
+  /** Retention of the access, execution and WAF log groups. */
+  readonly logRetention: logs.RetentionDays;
+  /**
+   * Keep the log groups (and the CloudWatch role) when the stack is deleted, and turn on the load
+   * balancer's deletion protection. The stage sets it for production.
+   */
+  readonly retain: boolean;
+  /**
+   * Put the API behind AWS WAF (AWS managed rule groups and a per-IP rate rule, logged). The stage
+   * turns it on in production.
+   */
+  readonly waf: boolean;
   readonly vpc: ec2.IVpc;
+  /** The VPC's CIDR (`network.cidr`), where the load balancer may reach the model agents. */
+  readonly vpcCidr: string;
   /** Subnets of the internal NLB. */
   readonly subnets: ec2.SubnetSelection;
   /** Encrypts the access-log (and WAF log) groups. */
@@ -39,7 +56,7 @@ export interface ModelApiProps {
  * (lib/aws/serving.ts), whose weights a release sets; the slots' `TargetGroupBinding`s register
  * the pod IPs, so traffic goes straight to ready pods on whichever node they run.
  *
- * Throttling and auth come from `env.api` (IAM SigV4, or API keys with a usage plan and daily
+ * Throttling and auth come from the `api` section (IAM SigV4, or API keys with a usage plan and daily
  * quota); bodies are validated against a JSON schema; access logs go to a KMS-encrypted log group;
  * X-Ray tracing is on; production has AWS WAF (AWS managed rule groups and a per-IP rate rule).
  */
@@ -54,10 +71,8 @@ export class ModelApi extends Construct {
 
   constructor(scope: Construct, id: string, props: ModelApiProps) {
     super(scope, id);
-    const env = props.environment;
-    const production = env.stage === 'production';
-    const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const retention = env.monitoring.logRetentionDays as logs.RetentionDays;
+    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const retention = props.logRetention;
 
     const nlbSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
       vpc: props.vpc,
@@ -69,7 +84,7 @@ export class ModelApi extends Construct {
     // network, whose addresses no rule can name, so inbound rules are not enforced on PrivateLink
     // traffic (below) and nothing else in the VPC may call the listeners around the API's auth.
     // https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-security-groups.html
-    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(env.network.cidr), ec2.Port.tcp(AGENT_PORT), 'Model agents');
+    nlbSecurityGroup.addEgressRule(ec2.Peer.ipv4(props.vpcCidr), ec2.Port.tcp(AGENT_PORT), 'Model agents');
     props.inferenceSecurityGroup?.addIngressRule(
       nlbSecurityGroup,
       ec2.Port.tcp(AGENT_PORT),
@@ -82,7 +97,7 @@ export class ModelApi extends Construct {
       crossZoneEnabled: true,
       securityGroups: [nlbSecurityGroup],
       enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: false,
-      deletionProtection: production,
+      deletionProtection: props.retain,
     });
     // No NLB access logs: an NLB writes them only for TLS listeners, and this one is TCP (the
     // backend has no certificate of its own; clients get TLS at API Gateway). Every request is in
@@ -107,7 +122,7 @@ export class ModelApi extends Construct {
       removalPolicy,
     });
 
-    const iamAuth = env.api.authMode === 'iam';
+    const iamAuth = props.api.authMode === 'iam';
     this.api = new apigw.RestApi(this, 'Resource', {
       restApiName: props.names.resource('model-api'),
       description: `Model endpoints of ${props.names.base}`,
@@ -116,8 +131,8 @@ export class ModelApi extends Construct {
       cloudWatchRoleRemovalPolicy: removalPolicy,
       deployOptions: {
         stageName: API_STAGE,
-        throttlingRateLimit: env.api.rateLimitPerSecond,
-        throttlingBurstLimit: env.api.burst,
+        throttlingRateLimit: props.api.rateLimitPerSecond,
+        throttlingBurstLimit: props.api.burst,
         tracingEnabled: true,
         metricsEnabled: true,
         loggingLevel: apigw.MethodLoggingLevel.ERROR,
@@ -142,7 +157,7 @@ export class ModelApi extends Construct {
       'NIST.800.53.R5-APIGWSSLEnabled':
         'The backend is an internal NLB reached only through the VPC link inside the VPC; backend client certificates apply to public HTTP endpoints',
     });
-    if (!production) {
+    if (!props.retain) {
       acknowledge(this.loadBalancer, {
         'HIPAA.Security-ELBDeletionProtectionEnabled':
           'Staging: the load balancer holds no state and is recreated with the stack; production turns deletion protection on',
@@ -185,15 +200,16 @@ export class ModelApi extends Construct {
       },
     });
     const models = this.api.root.addResource('models');
-    for (const m of env.serving?.models ?? []) {
+    for (const m of props.models) {
       this.addModelRoutes(models, m, vpcLink, m.protocol === 'kserve-v2' ? { validator, model } : undefined);
     }
 
     if (!iamAuth) {
       this.usagePlan = this.api.addUsagePlan('UsagePlan', {
         name: props.names.resource('model-api'),
-        throttle: { rateLimit: env.api.rateLimitPerSecond, burstLimit: env.api.burst },
-        quota: env.api.dailyQuota === undefined ? undefined : { limit: env.api.dailyQuota, period: apigw.Period.DAY },
+        throttle: { rateLimit: props.api.rateLimitPerSecond, burstLimit: props.api.burst },
+        quota:
+          props.api.dailyQuota === undefined ? undefined : { limit: props.api.dailyQuota, period: apigw.Period.DAY },
         apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
       });
       // The key value is generated by API Gateway; it never appears in the template.
@@ -210,7 +226,7 @@ export class ModelApi extends Construct {
       });
     }
 
-    if (production) {
+    if (props.waf) {
       this.webAcl = this.createWaf(props, retention, removalPolicy);
     } else {
       const noWaf =
@@ -283,7 +299,7 @@ export class ModelApi extends Construct {
           // WAF counts over 5 minutes: a single IP may use the API's whole steady rate, no more.
           statement: {
             rateBasedStatement: {
-              limit: Math.max(props.environment.api.rateLimitPerSecond * 300, 100),
+              limit: Math.max(props.api.rateLimitPerSecond * 300, 100),
               aggregateKeyType: 'IP',
             },
           },

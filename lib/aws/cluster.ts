@@ -10,12 +10,12 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import {
-  type AwsEnvironment,
   type PlatformNames,
   POOL_LABEL,
   SERVING_NAMESPACE,
   SERVING_SERVICE_ACCOUNT,
   SYSTEM_POOL,
+  type SystemPoolConfig,
 } from '../config';
 import {
   acknowledge,
@@ -30,8 +30,39 @@ import { allowPullThroughImport } from './mirror';
 import { LogEncryption } from './monitoring';
 
 export interface PlatformClusterProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** Kubernetes minor version, for example `1.33`. */
+  readonly kubernetesVersion: string;
+  /**
+   * CIDRs allowed to reach a public API endpoint; empty keeps the endpoint private.
+   * @default - private API endpoint only
+   */
+  readonly apiAllowedCidrs?: readonly string[];
+  readonly serviceCidr: string;
+  /** The system node group's instance type and bounds. */
+  readonly systemPool: SystemPoolConfig;
+  /**
+   * On-premises subnets of hybrid nodes (EKS remote node networks).
+   * @default - no hybrid nodes
+   */
+  readonly remoteNodeCidrs?: readonly string[];
+  /**
+   * Pod ranges of hybrid nodes (EKS remote pod networks).
+   * @default - none
+   */
+  readonly remotePodCidrs?: readonly string[];
+  /**
+   * The VPC has no NAT gateway: the kubectl handler reaches AWS through the VPC endpoints only.
+   */
+  readonly networkIsolated: boolean;
+  /** Account of the environment's registry, where the charts and images are mirrored. */
+  readonly registryAccount: string;
+  /** Region of the environment's registry. */
+  readonly registryRegion: string;
+  /** Retention of the control-plane and Container Insights log groups. */
+  readonly logRetention: logs.RetentionDays;
+  /** Keep those log groups when the stack is deleted; the stage sets it for production. */
+  readonly retain: boolean;
   readonly vpc: ec2.IVpc;
   /** Subnets of the control-plane ENIs and the nodes. */
   readonly subnets: ec2.SubnetSelection;
@@ -72,9 +103,7 @@ export class PlatformCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformClusterProps) {
     super(scope, id);
-    const env = props.environment;
-    const k8s = env.kubernetes;
-    const allowed = k8s.apiAllowedCidrs ?? [];
+    const allowed = props.apiAllowedCidrs ?? [];
 
     // EKS and the CloudWatch agent write into these groups when they exist, so creating them first
     // gives them the logs key and the environment's retention.
@@ -95,21 +124,21 @@ export class PlatformCluster extends Construct {
       logGroups[logGroupName] = new logs.LogGroup(this, logId, {
         logGroupName,
         encryptionKey: props.logsKey,
-        retention: env.monitoring.logRetentionDays as logs.RetentionDays,
-        removalPolicy: env.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        retention: props.logRetention,
+        removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
     }
     this.logGroups = logGroups;
 
     this.cluster = new eks.Cluster(this, 'Resource', {
       clusterName,
-      version: eks.KubernetesVersion.of(k8s.version),
+      version: eks.KubernetesVersion.of(props.kubernetesVersion),
       vpc: props.vpc,
       vpcSubnets: [props.subnets],
       endpointAccess:
         allowed.length > 0 ? eks.EndpointAccess.PUBLIC_AND_PRIVATE.onlyFrom(...allowed) : eks.EndpointAccess.PRIVATE,
       secretsEncryptionKey: props.clusterKey,
-      serviceIpv4Cidr: k8s.serviceCidr,
+      serviceIpv4Cidr: props.serviceCidr,
       clusterLogging: [
         eks.ClusterLoggingTypes.API,
         eks.ClusterLoggingTypes.AUDIT,
@@ -119,9 +148,9 @@ export class PlatformCluster extends Construct {
       ],
       defaultCapacity: 0,
       defaultCapacityType: eks.DefaultCapacityType.NODEGROUP,
-      remoteNodeNetworks: env.hybrid ? [{ cidrs: [...env.hybrid.nodeCidrs] }] : undefined,
+      remoteNodeNetworks: props.remoteNodeCidrs ? [{ cidrs: [...props.remoteNodeCidrs] }] : undefined,
       remotePodNetworks:
-        env.hybrid && env.hybrid.podCidrs.length > 0 ? [{ cidrs: [...env.hybrid.podCidrs] }] : undefined,
+        props.remotePodCidrs && props.remotePodCidrs.length > 0 ? [{ cidrs: [...props.remotePodCidrs] }] : undefined,
       // Helm charts (device plugin, cluster autoscaler) are applied by the kubectl handler, which
       // runs in the VPC next to the private endpoint and pulls them from the environment's registry.
       kubectlProviderOptions: { kubectlLayer: new KubectlV33Layer(this, 'KubectlLayer') },
@@ -129,14 +158,14 @@ export class PlatformCluster extends Construct {
       albController: {
         version: eks.AlbControllerVersion.V3_2_2,
         // The regional EKS registry, through the VPC's ECR endpoints (not us-west-2).
-        repository: mirroredImage(IMAGES.loadBalancerController.upstream, env.target.account, env.target.region),
+        repository: mirroredImage(IMAGES.loadBalancerController.upstream, props.registryAccount, props.registryRegion),
         // The controller only binds the model API's target group: no ALB ingress, so no WAF or
         // Shield calls, whose endpoints the VPC does not have.
         additionalHelmChartValues: { enableShield: false, enableWaf: false, enableWafv2: false },
       },
     });
-    this.pullChartsFromRegistry(env);
-    if (env.network.natGateways === 0) {
+    this.pullChartsFromRegistry(props.registryAccount, props.registryRegion);
+    if (props.networkIsolated) {
       acknowledge(this.cluster, {
         'Annotation::@aws-cdk/aws-eks:isolatedSubnetsForKubectlPrivateSubnets':
           'The VPC has the endpoints the kubectl provider calls (Lambda for its framework, EKS, STS, ECR API and Docker with the S3 gateway for OCI charts, Logs) and the charts and images come from the environment registry (lib/aws/images.ts)',
@@ -168,7 +197,7 @@ export class PlatformCluster extends Construct {
     });
     this.acknowledgeClusterInternals();
 
-    const pool = k8s.systemPool;
+    const pool = props.systemPool;
     this.systemNodegroup = this.cluster.addNodegroupCapacity('SystemNodes', {
       nodegroupName: 'system',
       nodeRole: this.nodeRole,
@@ -275,7 +304,7 @@ export class PlatformCluster extends Construct {
    * aws-eks-v2 installs the load balancer controller from its public chart repository, which it
    * does not let us change: point its release at the chart's OCI copy in the environment's registry.
    */
-  private pullChartsFromRegistry(env: AwsEnvironment): void {
+  private pullChartsFromRegistry(account: string, region: string): void {
     const chart = this.cluster.albController?.node.tryFindChild('Resource')?.node.tryFindChild('Resource');
     const resource = chart?.node.defaultChild;
     if (!(resource instanceof CfnResource)) {
@@ -283,10 +312,7 @@ export class PlatformCluster extends Construct {
         'aws-eks-v2 changed: the load balancer controller has no Helm chart resource to point at the registry',
       );
     }
-    resource.addPropertyOverride(
-      'Repository',
-      chartRepository(CHARTS.loadBalancerController, env.target.account, env.target.region),
-    );
+    resource.addPropertyOverride('Repository', chartRepository(CHARTS.loadBalancerController, account, region));
   }
 
   /** Binds a Kubernetes service account to an IAM role through EKS Pod Identity. */

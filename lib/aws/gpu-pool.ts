@@ -6,8 +6,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   ACCELERATOR_LABEL,
-  type AwsEnvironment,
-  awsPoolZones,
   DEFAULT_GPU_DISK_GIB,
   GPU_PRESENT_LABEL,
   GPU_TAINT,
@@ -15,7 +13,6 @@ import {
   type GpuPoolConfig,
   type PlatformNames,
   POOL_LABEL,
-  resolveGpuMachineType,
   SYSTEM_POOL,
 } from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, managedPolicyFinding } from './acknowledge';
@@ -32,12 +29,30 @@ const NODEGROUP_GPU_TAINT = { key: GPU_TAINT.key, value: GPU_TAINT.value, effect
  */
 export const AUTOSCALER_KUBERNETES_VERSION = '1.33';
 
+/** A configured GPU pool with the instance type and zones the stage resolved for it. */
+export interface ResolvedGpuPool extends GpuPoolConfig {
+  /** Instance type: the pool's `machineType`, or the GPU catalog's for its accelerator and GPUs. */
+  readonly instanceType: string;
+  /**
+   * Zones of the node group's subnets: the pool's own, or those of the environment that offer the
+   * instance type (EKS rejects a node group over a subnet whose zone lacks it).
+   */
+  readonly availabilityZones: readonly string[];
+}
+
 export interface GpuPoolsProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
   readonly platformCluster: PlatformCluster;
-  /** Subnets of the GPU nodes. */
+  /** Subnets of the GPU nodes; each pool narrows them to its zones. */
   readonly subnets: ec2.SubnetSelection;
+  /** The pools, one managed node group each. */
+  readonly pools: readonly ResolvedGpuPool[];
+  /** The cluster's Kubernetes minor (`kubernetes.version`), checked against the autoscaler chart. */
+  readonly kubernetesVersion: string;
+  /** Account of the environment's registry, where the charts and images are mirrored. */
+  readonly registryAccount: string;
+  /** Region of the environment's registry. */
+  readonly registryRegion: string;
 }
 
 /**
@@ -65,23 +80,15 @@ export class GpuPools extends Construct {
     const nodegroups: Record<string, eks.Nodegroup> = {};
     const instanceTypes: Record<string, string> = {};
 
-    const { account, region } = props.environment.target;
-    for (const pool of props.environment.kubernetes.gpuPools) {
-      const instanceType = resolveGpuMachineType('aws', pool);
+    const account = props.registryAccount;
+    const region = props.registryRegion;
+    for (const pool of props.pools) {
+      const instanceType = pool.instanceType;
       instanceTypes[pool.name] = instanceType;
       nodegroups[pool.name] = cluster.addNodegroupCapacity(`Gpu${pool.name[0]?.toUpperCase()}${pool.name.slice(1)}`, {
         nodegroupName: `gpu-${pool.name}`,
         nodeRole: props.platformCluster.nodeRole,
-        // EKS rejects a node group over a subnet whose zone lacks the instance type.
-        subnets: {
-          ...props.subnets,
-          availabilityZones: awsPoolZones(
-            props.environment.target,
-            props.environment.network.availabilityZones,
-            pool,
-            instanceType,
-          ),
-        },
+        subnets: { ...props.subnets, availabilityZones: [...pool.availabilityZones] },
         amiType: eks.NodegroupAmiType.AL2023_X86_64_NVIDIA,
         capacityType: pool.capacity === 'spot' ? eks.CapacityType.SPOT : eks.CapacityType.ON_DEMAND,
         minSize: pool.minNodes,
@@ -161,10 +168,10 @@ export class GpuPools extends Construct {
     });
     props.platformCluster.associate('AutoscalerIdentity', 'kube-system', 'cluster-autoscaler', this.autoscalerRole);
 
-    if (props.environment.kubernetes.version !== AUTOSCALER_KUBERNETES_VERSION) {
+    if (props.kubernetesVersion !== AUTOSCALER_KUBERNETES_VERSION) {
       Annotations.of(this).addWarningV2(
         'mlops:autoscaler-version',
-        `kubernetes.version is ${props.environment.kubernetes.version} but the Cluster Autoscaler chart ${CHARTS.clusterAutoscaler.version} is built for ${AUTOSCALER_KUBERNETES_VERSION}; pin a chart whose autoscaler minor matches in lib/aws/images.ts`,
+        `kubernetes.version is ${props.kubernetesVersion} but the Cluster Autoscaler chart ${CHARTS.clusterAutoscaler.version} is built for ${AUTOSCALER_KUBERNETES_VERSION}; pin a chart whose autoscaler minor matches in lib/aws/images.ts`,
       );
     }
     cluster.addHelmChart('ClusterAutoscaler', {

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import type { PlatformNames } from '../config';
 import { alarmTopicName } from './monitoring';
 
 /** What a platform key protects; one customer-managed key per purpose limits each key's blast radius. */
@@ -11,8 +11,13 @@ export type KeyPurpose = 'data' | 'logs' | 'cluster';
 export const KEY_PURPOSES: readonly KeyPurpose[] = ['data', 'logs', 'cluster'];
 
 export interface PlatformKeysProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /**
+   * Keep the keys when the stack is deleted, with the longest waiting period (30 days) once a
+   * deletion is scheduled; otherwise they are scheduled for deletion with the stack (7 days).
+   * The stage sets it for production.
+   */
+  readonly retain: boolean;
 }
 
 /**
@@ -38,15 +43,15 @@ export class PlatformKeys extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformKeysProps) {
     super(scope, id);
-    const production = props.environment.stage === 'production';
+    const retain = props.retain;
     const make = (purpose: KeyPurpose, description: string) =>
       new kms.Key(this, pascal(purpose), {
         alias: props.names.kmsAlias(purpose),
         description: `${props.names.base}: ${description}`,
         enableKeyRotation: true,
         rotationPeriod: Duration.days(365),
-        pendingWindow: Duration.days(production ? 30 : 7),
-        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        pendingWindow: Duration.days(retain ? 30 : 7),
+        removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
     this.data = make('data', 'S3 buckets and ECR repositories');
     this.logs = make('logs', 'CloudWatch log groups and the alarm topic');

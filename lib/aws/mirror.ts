@@ -3,14 +3,18 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import type { PlatformNames } from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings, wildcardResourceFinding } from './acknowledge';
 import { CHART_PREFIX, CHARTS, IMAGES, mirrorRepositoryName, PULL_THROUGH_RULES } from './images';
 import { pascal } from './storage';
 
 export interface MirrorStackProps extends StackProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /**
+   * Keep the key and the repositories when the stack is deleted, with a 30-day key deletion
+   * window (7 otherwise). The stage sets it for production.
+   */
+  readonly retain: boolean;
 }
 
 /**
@@ -86,14 +90,13 @@ export class MirrorStack extends Stack {
 
   constructor(scope: Construct, id: string, props: MirrorStackProps) {
     super(scope, id, props);
-    const production = props.environment.stage === 'production';
-    const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.key = new kms.Key(this, 'Key', {
       alias: props.names.kmsAlias('mirror'),
       description: `${props.names.base}: registry mirror (cached and copied images, Helm charts)`,
       enableKeyRotation: true,
       rotationPeriod: Duration.days(365),
-      pendingWindow: Duration.days(production ? 30 : 7),
+      pendingWindow: Duration.days(props.retain ? 30 : 7),
       removalPolicy,
     });
 

@@ -9,11 +9,19 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct, type IConstruct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import { DEFAULT_API_ALARMS, type GpuPoolConfig, type PlatformNames } from '../config';
 
 export interface EnvironmentBudgetProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The monthly budget, USD (`monitoring.monthlyBudgetUsd`). */
+  readonly monthlyBudgetUsd: number;
+  /** Who gets the notifications (`monitoring.alarmEmails`); none sends no notification. */
+  readonly alarmEmails: readonly string[];
+  /**
+   * Notification thresholds, percent of the budget, each for actual and forecast spend.
+   * @default DEFAULT_BUDGET_THRESHOLDS ([80, 100])
+   */
+  readonly thresholdsPercent?: readonly number[];
 }
 
 /** Budget thresholds when the environment sets none, percent. */
@@ -31,15 +39,14 @@ export class EnvironmentBudget extends Construct {
 
   constructor(scope: Construct, id: string, props: EnvironmentBudgetProps) {
     super(scope, id);
-    const monitoring = props.environment.monitoring;
-    const subscribers = monitoring.alarmEmails.map((address) => ({ subscriptionType: 'EMAIL', address }));
-    const thresholds = monitoring.budgetThresholdsPercent ?? DEFAULT_BUDGET_THRESHOLDS;
+    const subscribers = props.alarmEmails.map((address) => ({ subscriptionType: 'EMAIL', address }));
+    const thresholds = props.thresholdsPercent ?? DEFAULT_BUDGET_THRESHOLDS;
     this.resource = new CfnBudget(this, 'Resource', {
       budget: {
         budgetName: props.names.resource('monthly'),
         budgetType: 'COST',
         timeUnit: 'MONTHLY',
-        budgetLimit: { amount: monitoring.monthlyBudgetUsd, unit: 'USD' },
+        budgetLimit: { amount: props.monthlyBudgetUsd, unit: 'USD' },
       },
       notificationsWithSubscribers:
         subscribers.length === 0
@@ -60,8 +67,23 @@ export class EnvironmentBudget extends Construct {
 }
 
 export interface PlatformMonitoringProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The environment's name, shown in the alarm e-mails. */
+  readonly environmentName: string;
+  /** Addresses subscribed to the alarm topic (`monitoring.alarmEmails`). */
+  readonly alarmEmails: readonly string[];
+  /** The GPU pools: each gets an alarm when it runs at its `maxNodes`. */
+  readonly gpuPools: readonly Pick<GpuPoolConfig, 'name' | 'maxNodes'>[];
+  /**
+   * The API alarm on the share of requests answered with a 5xx, percent over 5 minutes.
+   * @default DEFAULT_API_ALARMS.errorRatePercent (5)
+   */
+  readonly apiErrorRatePercent?: number;
+  /**
+   * The API alarm on the gateway's p99 latency, milliseconds over 5 minutes.
+   * @default DEFAULT_API_ALARMS.latencyP99Ms (10000)
+   */
+  readonly apiLatencyP99Ms?: number;
   /** Encrypts the alarm topic; its policy lets CloudWatch alarms use it. */
   readonly logsKey: kms.IKey;
   /** The model API whose latency and errors are watched. */
@@ -89,10 +111,9 @@ export class PlatformMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
     super(scope, id);
-    const env = props.environment;
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       topicName: alarmTopicName(props.names),
-      displayName: `MLOps ${env.name} alarms`,
+      displayName: `MLOps ${props.environmentName} alarms`,
       masterKey: props.logsKey,
       enforceSSL: true,
     });
@@ -112,7 +133,7 @@ export class PlatformMonitoring extends Construct {
         },
       }),
     );
-    for (const address of env.monitoring.alarmEmails) {
+    for (const address of props.alarmEmails) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(address));
     }
 
@@ -198,8 +219,10 @@ export class PlatformMonitoring extends Construct {
       alarms.push(a);
       return a;
     };
-    alarm('Api5xxRate', rate5xx, 5, 'More than 5% of model API requests fail with 5xx');
-    alarm('ApiLatencyP99', p99, 10_000, 'Model API p99 latency is 10 s or more');
+    const errorRate = props.apiErrorRatePercent ?? DEFAULT_API_ALARMS.errorRatePercent;
+    const latencyMs = props.apiLatencyP99Ms ?? DEFAULT_API_ALARMS.latencyP99Ms;
+    alarm('Api5xxRate', rate5xx, errorRate, `More than ${errorRate}% of model API requests fail with 5xx`);
+    alarm('ApiLatencyP99', p99, latencyMs, `Model API p99 latency is ${latencyMs / 1000} s or more`);
     alarm(
       'GpuPodsUnschedulable',
       unschedulable,
@@ -208,7 +231,7 @@ export class PlatformMonitoring extends Construct {
       3,
     );
     alarm('PodsPending', pending, 1, 'Pods have been pending for 30 minutes', 6);
-    for (const pool of env.kubernetes.gpuPools) {
+    for (const pool of props.gpuPools) {
       const metric = poolNodes.find(([name]) => name === pool.name)?.[1];
       if (metric) {
         alarm(

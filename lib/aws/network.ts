@@ -3,12 +3,28 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { type AwsEnvironment, awsZoneNames, type PlatformNames } from '../config';
+import type { NetworkConfig, PlatformNames } from '../config';
 import { acknowledge, INLINE_POLICY_REASON, inlinePolicyFindings } from './acknowledge';
 
 export interface PlatformNetworkProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The environment's `network` section: the VPC CIDR and the NAT gateways. */
+  readonly network: NetworkConfig;
+  /**
+   * Names of the zones the subnets spread over (`awsZoneNames` of the region), given by name so
+   * that synthesis needs no zone lookup.
+   */
+  readonly availabilityZones: readonly string[];
+  /** Retention of the flow-log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** Keep the flow-log group when the stack is deleted; the stage sets it for production. */
+  readonly retain: boolean;
+  /**
+   * On-premises subnets of hybrid nodes: they reach the interface endpoints over the link, and an
+   * S3 interface endpoint serves their image layers.
+   * @default - no hybrid link: no on-premises access, no S3 interface endpoint
+   */
+  readonly hybridNodeCidrs?: readonly string[];
   /** Encrypts the flow-log group. */
   readonly logsKey: kms.IKey;
 }
@@ -66,8 +82,7 @@ export class PlatformNetwork extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformNetworkProps) {
     super(scope, id);
-    const env = props.environment;
-    const net = env.network;
+    const net = props.network;
     const prefix = Number(net.cidr.split('/')[1]);
     const egress = net.natGateways > 0;
     // Private subnets get 1/8 of the VPC each (room for VPC CNI pod addresses), public and isolated
@@ -91,7 +106,7 @@ export class PlatformNetwork extends Construct {
       vpcName: props.names.resource('vpc'),
       ipAddresses: ec2.IpAddresses.cidr(net.cidr),
       // Explicit zone names: no lookup at synth time.
-      availabilityZones: awsZoneNames(env.target.region, net.availabilityZones),
+      availabilityZones: [...props.availabilityZones],
       natGateways: net.natGateways,
       createInternetGateway: egress,
       subnetConfiguration,
@@ -117,8 +132,8 @@ export class PlatformNetwork extends Construct {
     this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
       logGroupName: props.names.logGroup('vpc/flow-logs'),
       encryptionKey: props.logsKey,
-      retention: env.monitoring.logRetentionDays as logs.RetentionDays,
-      removalPolicy: env.stage === 'production' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      retention: props.logRetention,
+      removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
@@ -136,14 +151,14 @@ export class PlatformNetwork extends Construct {
       allowAllOutbound: false,
     });
     this.endpointSecurityGroup.addIngressRule(ec2.Peer.ipv4(net.cidr), ec2.Port.tcp(443), 'HTTPS from the VPC');
-    for (const cidr of env.hybrid?.nodeCidrs ?? []) {
+    for (const cidr of props.hybridNodeCidrs ?? []) {
       this.endpointSecurityGroup.addIngressRule(
         ec2.Peer.ipv4(cidr),
         ec2.Port.tcp(443),
         'HTTPS from on-premises hybrid nodes',
       );
     }
-    if (env.hybrid) {
+    if (props.hybridNodeCidrs) {
       // Hybrid nodes pull image layers from S3 (ECR stores them there) over the link, and a
       // gateway endpoint is not reachable from on-premises. An S3 interface endpoint whose private
       // DNS answers only the Resolver inbound endpoint serves them, while the VPC keeps using the

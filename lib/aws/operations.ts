@@ -267,7 +267,7 @@ export class ModelOperations extends Construct {
     const search = new CfnTransactionSearchConfig(this, 'TransactionSearch', {
       indexingPercentage: TRACE_INDEXING_PERCENT,
     });
-    search.addDependency(spansPolicy);
+    search.addResourceDependency(spansPolicy);
 
     // ---- cost ----------------------------------------------------------------------------
     // A custom monitor on the environment's cost allocation tag (the account may already have

@@ -11,12 +11,14 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import {
   type AwsEnvironment,
+  awsPoolZones,
   awsZoneNames,
   CAPTURE_ZONE,
   ConfigError,
   formatProblem,
   PlatformNames,
   platformTags,
+  resolveGpuMachineType,
   validateEnvironment,
 } from '../config';
 import { ModelApi } from './api';
@@ -31,7 +33,7 @@ import { PlatformNetwork } from './network';
 import { ModelOperations } from './operations';
 import { PlatformRegistry, REPOSITORIES } from './registry';
 import { ReleaseState } from './release-state';
-import { grantServingAccess, ServingStack } from './serving';
+import { grantServingAccess, imageRegistry, ServingStack } from './serving';
 import { PlatformStorage, pascal } from './storage';
 
 interface PlatformStackProps extends StackProps {
@@ -130,47 +132,79 @@ export class PlatformStage extends Stage {
     }
 
     const production = env.stage === 'production';
+    const zones = awsZoneNames(env.target.region, env.network.availabilityZones);
+    const logRetention = env.monitoring.logRetentionDays as logs.RetentionDays;
     this.mirror = new MirrorStack(this, 'Mirror', {
       stackName: this.names.resource('mirror'),
       description: `MLOps platform '${env.name}': registry mirror`,
       terminationProtection: production,
-      environment: env,
       names: this.names,
+      retain: production,
     });
     this.platform = new PlatformStack(this, 'Platform', {
       stackName: this.names.resource('platform'),
       description: `MLOps platform '${env.name}' (${env.stage})`,
       terminationProtection: production,
-      zones: awsZoneNames(env.target.region, env.network.availabilityZones),
+      zones,
     });
     this.platform.addStackDependency(this.mirror, 'Helm releases pull charts and images from the mirror');
-    new EnvironmentBudget(this.platform, 'Budget', { environment: env, names: this.names });
+    new EnvironmentBudget(this.platform, 'Budget', {
+      names: this.names,
+      monthlyBudgetUsd: env.monitoring.monthlyBudgetUsd,
+      alarmEmails: env.monitoring.alarmEmails,
+      thresholdsPercent: env.monitoring.budgetThresholdsPercent,
+    });
     Aspects.of(this.platform).add(new LogRetention(env.monitoring.logRetentionDays));
 
-    const common = { environment: env, names: this.names };
     const stack = this.platform;
-    this.keys = new PlatformKeys(stack, 'Keys', common);
+    this.keys = new PlatformKeys(stack, 'Keys', { names: this.names, retain: production });
     this.kmsKeys = {
       data: this.keys.data,
       logs: this.keys.logs,
       cluster: this.keys.cluster,
     };
-    this.network = new PlatformNetwork(stack, 'Network', { ...common, logsKey: this.keys.logs });
+    this.network = new PlatformNetwork(stack, 'Network', {
+      names: this.names,
+      network: env.network,
+      availabilityZones: zones,
+      logRetention,
+      retain: production,
+      hybridNodeCidrs: env.hybrid?.nodeCidrs,
+      logsKey: this.keys.logs,
+    });
     this.vpc = this.network.vpc;
     this.privateSubnets = this.network.workloadSubnets;
     this.isolatedSubnets = this.network.isolatedSubnets;
-    this.storage = new PlatformStorage(stack, 'Storage', { ...common, dataKey: this.keys.data });
+    this.storage = new PlatformStorage(stack, 'Storage', {
+      names: this.names,
+      storage: env.storage,
+      accessLogDays: env.monitoring.logRetentionDays,
+      retain: production,
+      dataKey: this.keys.data,
+    });
     this.modelsBucket = this.storage.bucket('models');
     const models = env.serving?.models ?? [];
     this.registry = new PlatformRegistry(stack, 'Registry', {
-      ...common,
+      names: this.names,
+      retain: production,
       dataKey: this.keys.data,
       // The model agent and every model's repository (`<p>-<env>/<repository>`), besides the defaults.
       repositories: [...new Set([...REPOSITORIES, 'model-agent', ...models.map((m) => m.repository)])],
     });
     this.modelRepository = this.registry.modelServing;
     this.platformCluster = new PlatformCluster(stack, 'Cluster', {
-      ...common,
+      names: this.names,
+      kubernetesVersion: env.kubernetes.version,
+      apiAllowedCidrs: env.kubernetes.apiAllowedCidrs,
+      serviceCidr: env.kubernetes.serviceCidr,
+      systemPool: env.kubernetes.systemPool,
+      remoteNodeCidrs: env.hybrid?.nodeCidrs,
+      remotePodCidrs: env.hybrid?.podCidrs,
+      networkIsolated: env.network.natGateways === 0,
+      registryAccount: env.target.account,
+      registryRegion: env.target.region,
+      logRetention,
+      retain: production,
       vpc: this.vpc,
       subnets: this.privateSubnets,
       clusterKey: this.keys.cluster,
@@ -180,20 +214,39 @@ export class PlatformStage extends Stage {
     });
     this.cluster = this.platformCluster.cluster;
     this.gpuPools = new GpuPools(stack, 'GpuPools', {
-      ...common,
+      names: this.names,
       platformCluster: this.platformCluster,
       subnets: this.privateSubnets,
+      pools: env.kubernetes.gpuPools.map((pool) => {
+        const instanceType = resolveGpuMachineType('aws', pool);
+        const availabilityZones = awsPoolZones(env.target, env.network.availabilityZones, pool, instanceType);
+        return { ...pool, instanceType, availabilityZones };
+      }),
+      kubernetesVersion: env.kubernetes.version,
+      registryAccount: env.target.account,
+      registryRegion: env.target.region,
     });
     this.modelApi = new ModelApi(stack, 'Api', {
-      ...common,
+      names: this.names,
+      api: env.api,
+      models,
+      logRetention,
+      retain: production,
+      waf: production,
       vpc: this.vpc,
+      vpcCidr: env.network.cidr,
       subnets: this.privateSubnets,
       logsKey: this.keys.logs,
       inferenceSecurityGroup: this.cluster.clusterSecurityGroup,
     });
     this.api = this.modelApi.api;
     this.monitoring = new PlatformMonitoring(stack, 'Monitoring', {
-      ...common,
+      names: this.names,
+      environmentName: env.name,
+      alarmEmails: env.monitoring.alarmEmails,
+      gpuPools: env.kubernetes.gpuPools,
+      apiErrorRatePercent: env.monitoring.apiErrorRatePercent,
+      apiLatencyP99Ms: env.monitoring.apiLatencyP99Ms,
       logsKey: this.keys.logs,
       api: this.api,
       clusterName: this.names.eksCluster,
@@ -204,7 +257,7 @@ export class PlatformStage extends Stage {
     this.operations = new ModelOperations(stack, 'Operations', {
       names: this.names,
       environmentName: env.name,
-      models: env.serving?.models ?? [],
+      models,
       alarmTopic: this.alarmTopic,
       key: this.keys.logs,
       captureBucket: this.storage.buckets[CAPTURE_ZONE],
@@ -225,7 +278,8 @@ export class PlatformStage extends Stage {
       endpointSecurityGroup: this.network.endpointSecurityGroup,
     });
     grantServingAccess(this.platformCluster.modelServingRole, {
-      environment: env,
+      environmentName: env.name,
+      models,
       buckets: this.storage.buckets,
       flagsConfigurationArn: stack.formatArn({
         service: 'appconfig',
@@ -252,7 +306,7 @@ export class PlatformStage extends Stage {
         dashboard: this.dashboard,
         cluster: this.cluster,
         queryLogKey: this.keys.logs,
-        queryLogRetention: env.monitoring.logRetentionDays as logs.RetentionDays,
+        queryLogRetention: logRetention,
       });
     }
 
@@ -261,8 +315,15 @@ export class PlatformStage extends Stage {
         stackName: this.names.resource('serving'),
         description: `MLOps platform '${env.name}': model serving release (workload, listeners, target groups)`,
         terminationProtection: production,
-        environment: env,
         names: this.names,
+        environmentName: env.name,
+        models,
+        dataZones: env.storage.zones,
+        kubernetesVersion: env.kubernetes.version,
+        gpuPools: env.kubernetes.gpuPools,
+        registry: imageRegistry(env.target, this.names),
+        apiErrorRatePercent: env.monitoring.apiErrorRatePercent,
+        apiLatencyP99Ms: env.monitoring.apiLatencyP99Ms,
         cluster: this.cluster,
         vpc: this.vpc,
         loadBalancer: this.modelApi.loadBalancer,
@@ -275,8 +336,7 @@ export class PlatformStage extends Stage {
           profile: this.featureFlags.profileName,
         },
       });
-      // The SSM parameters the stack resolves must exist first.
-      this.serving.addDependency(this.platform);
+      this.serving.addStackDependency(this.platform, 'The SSM parameters the serving stack resolves must exist first');
     }
 
     new CfnOutput(stack, 'ClusterName', { value: this.cluster.clusterName, description: 'EKS cluster name' });

@@ -2,15 +2,16 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, PlatformNames } from '../config';
+import type { PlatformNames } from '../config';
 import { pascal } from './storage';
 
 /** Repositories every environment gets; `model-serving` holds the inference images. */
 export const REPOSITORIES: readonly string[] = ['model-serving'];
 
 export interface PlatformRegistryProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** Keep the repositories (and their images) when the stack is deleted; the stage sets it for production. */
+  readonly retain: boolean;
   /** Encrypts the images (KMS encryption is fixed at repository creation). */
   readonly dataKey: kms.IKey;
   /**
@@ -31,7 +32,6 @@ export class PlatformRegistry extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformRegistryProps) {
     super(scope, id);
-    const production = props.environment.stage === 'production';
     const repositories: Record<string, ecr.Repository> = {};
     for (const name of props.repositories ?? REPOSITORIES) {
       repositories[name] = new ecr.Repository(this, pascal(name), {
@@ -40,7 +40,7 @@ export class PlatformRegistry extends Construct {
         imageTagMutability: ecr.TagMutability.IMMUTABLE,
         encryption: ecr.RepositoryEncryption.KMS,
         encryptionKey: props.dataKey,
-        removalPolicy: production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+        removalPolicy: props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
         emptyOnDelete: false,
         lifecycleRules: [
           {

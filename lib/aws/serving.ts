@@ -11,12 +11,13 @@ import type { Construct } from 'constructs';
 import {
   AGENT_PORT,
   AWS_OTLP_ENDPOINT,
-  type AwsEnvironment,
+  type AwsTarget,
   CAPTURE_PREFIX,
   CAPTURE_ZONE,
   DATA_ZONES,
   type DataZone,
   DEFAULT_API_ALARMS,
+  type GpuPoolConfig,
   MODEL_METRICS_NAMESPACE,
   type ModelEndpointConfig,
   modelEventBusName,
@@ -59,8 +60,8 @@ export function modelAlarmNames(names: PlatformNames, model: string): { errors: 
 }
 
 /** Registry host and prefix of an environment's images: `<account>.dkr.ecr.<region>.amazonaws.com/<p>-<env>`. */
-export function imageRegistry(env: AwsEnvironment, names: PlatformNames): string {
-  return `${env.target.account}.dkr.ecr.${env.target.region}.amazonaws.com/${names.base}`;
+export function imageRegistry(target: Pick<AwsTarget, 'account' | 'region'>, names: PlatformNames): string {
+  return `${target.account}.dkr.ecr.${target.region}.amazonaws.com/${names.base}`;
 }
 
 /** The AppConfig names the AppConfig agent sidecars read the flags by. */
@@ -71,8 +72,29 @@ export interface FlagNames {
 }
 
 export interface ServingStackProps extends StackProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The environment's name: the release parameters, the workload and the model event bus carry it. */
+  readonly environmentName: string;
+  /** The models served (`serving.models`). */
+  readonly models: readonly ModelEndpointConfig[];
+  /** The data zones the environment has (`storage.zones`), handed to the workload as bucket URLs. */
+  readonly dataZones: readonly DataZone[];
+  /** The cluster's Kubernetes minor, whose schemas the workload is rendered for. */
+  readonly kubernetesVersion: string;
+  /** The GPU pools the workload's models and jobs may be placed on. */
+  readonly gpuPools: readonly GpuPoolConfig[];
+  /** Registry host and prefix of the environment's images (`imageRegistry`). */
+  readonly registry: string;
+  /**
+   * Per-model alarm on the share of invoke requests answered with a 5xx, percent over 5 minutes.
+   * @default DEFAULT_API_ALARMS.errorRatePercent (5)
+   */
+  readonly apiErrorRatePercent?: number;
+  /**
+   * Per-model alarm on the invoke route's p99 latency, milliseconds over 5 minutes.
+   * @default DEFAULT_API_ALARMS.latencyP99Ms (10000)
+   */
+  readonly apiLatencyP99Ms?: number;
   /** The cluster whose kubectl handler applies the workload (in the VPC, beside the private endpoint). */
   readonly cluster: eks.ICluster;
   readonly vpc: ec2.IVpc;
@@ -118,11 +140,9 @@ export class ServingStack extends Stack {
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
-    const env = props.environment;
-    const { names } = props;
-    const models = env.serving?.models ?? [];
+    const { names, models } = props;
     this.release = new ReleaseParameters(this, 'Release', {
-      environmentName: env.name,
+      environmentName: props.environmentName,
       models: models.map((m) => m.name),
     });
 
@@ -200,22 +220,27 @@ export class ServingStack extends Stack {
     this.targetGroups = targetGroups;
     this.listeners = listeners;
 
-    const { region } = env.target;
+    const { region } = this;
     const dataZones = Object.fromEntries(
-      DATA_ZONES.filter((zone) => env.storage.zones.includes(zone)).map((zone) => [zone, `s3://${names.bucket(zone)}`]),
+      DATA_ZONES.filter((zone) => props.dataZones.includes(zone)).map((zone) => [zone, `s3://${names.bucket(zone)}`]),
     );
     this.workload = new ServingWorkload({
-      environment: env.name,
-      kubernetesVersion: env.kubernetes.version,
+      environment: props.environmentName,
+      kubernetesVersion: props.kubernetesVersion,
       models,
-      gpuPools: env.kubernetes.gpuPools,
-      registry: imageRegistry(env, names),
+      gpuPools: props.gpuPools,
+      registry: props.registry,
       agentImage: this.release.agentImage,
       cpuNodeSelector: { [POOL_LABEL]: SYSTEM_POOL },
       gatewayCidrs: props.gatewayCidrs,
       dataZones,
       metrics: { kind: 'cloudwatch', namespace: MODEL_METRICS_NAMESPACE, region },
-      events: { kind: 'eventbridge', busName: modelEventBusName(env.name), region, source: modelEventSource(env.name) },
+      events: {
+        kind: 'eventbridge',
+        busName: modelEventBusName(props.environmentName),
+        region,
+        source: modelEventSource(props.environmentName),
+      },
       // The observability add-on's CloudWatch agent receives OTLP and sends the spans to X-Ray.
       telemetry: { otlpEndpoint: AWS_OTLP_ENDPOINT },
       binding: {
@@ -277,7 +302,6 @@ export class ServingStack extends Stack {
     m: ModelEndpointConfig,
     props: ServingStackProps,
   ): { errors: cloudwatch.Alarm; latency: cloudwatch.Alarm } {
-    const monitoring = props.environment.monitoring;
     const period = Duration.minutes(5);
     const metric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({
@@ -294,8 +318,8 @@ export class ServingStack extends Stack {
       });
     const alarmNames = modelAlarmNames(props.names, m.name);
     const action = new cloudwatchActions.SnsAction(props.alarmTopic);
-    const errorRate = monitoring.apiErrorRatePercent ?? DEFAULT_API_ALARMS.errorRatePercent;
-    const latencyMs = monitoring.apiLatencyP99Ms ?? DEFAULT_API_ALARMS.latencyP99Ms;
+    const errorRate = props.apiErrorRatePercent ?? DEFAULT_API_ALARMS.errorRatePercent;
+    const latencyMs = props.apiLatencyP99Ms ?? DEFAULT_API_ALARMS.latencyP99Ms;
     const alarm = (
       alarmId: string,
       alarmName: string,
@@ -342,7 +366,10 @@ export class ServingStack extends Stack {
 }
 
 export interface ServingAccessProps {
-  readonly environment: AwsEnvironment;
+  /** The environment's name, which names its model event bus. */
+  readonly environmentName: string;
+  /** The models served: each batch job reads its input prefix and writes its output prefix. */
+  readonly models: readonly ModelEndpointConfig[];
   /** The environment's data buckets by zone. */
   readonly buckets: Readonly<Partial<Record<DataZone, s3.IBucket>>>;
   /** ARN of the AppConfig flag profile's configuration (`.../application/<id>/environment/<id>/configuration/<id>`). */
@@ -356,7 +383,6 @@ export interface ServingAccessProps {
  * namespace only, and put drift events on the environment's model event bus.
  */
 export function grantServingAccess(role: iam.Role, props: ServingAccessProps): void {
-  const env = props.environment;
   const stack = Stack.of(role);
   const findings: Record<string, string> = {};
   const prefixFinding = (bucket: s3.IBucket, prefix: string, why: string) => {
@@ -377,7 +403,7 @@ export function grantServingAccess(role: iam.Role, props: ServingAccessProps): v
     put(captures, `${CAPTURE_PREFIX}/*`, why);
     read(captures, `${CAPTURE_PREFIX}/*`, why);
   }
-  for (const m of env.serving?.models ?? []) {
+  for (const m of props.models) {
     for (const job of m.batch ?? []) {
       const [inZone = '', ...inPath] = job.input.split('/');
       const [outZone = '', ...outPath] = job.output.split('/');
@@ -414,7 +440,7 @@ export function grantServingAccess(role: iam.Role, props: ServingAccessProps): v
       sid: 'DriftEvents',
       actions: ['events:PutEvents'],
       resources: [
-        `arn:${stack.partition}:events:${env.target.region}:${env.target.account}:event-bus/${modelEventBusName(env.name)}`,
+        `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/${modelEventBusName(props.environmentName)}`,
       ],
     }),
   );

@@ -2,12 +2,23 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import type { AwsEnvironment, DataZone, PlatformNames } from '../config';
+import type { DataZone, PlatformNames, StorageConfig } from '../config';
 import { acknowledge } from './acknowledge';
 
 export interface PlatformStorageProps {
-  readonly environment: AwsEnvironment;
   readonly names: PlatformNames;
+  /** The environment's `storage` section: the data zones and their lifecycle. */
+  readonly storage: StorageConfig;
+  /**
+   * Days the server access logs are kept; at least 90 whatever the value.
+   * The stage passes the environment's `monitoring.logRetentionDays`.
+   */
+  readonly accessLogDays: number;
+  /**
+   * Keep the buckets when the stack is deleted; otherwise they are deleted with it once empty.
+   * The stage sets it for production.
+   */
+  readonly retain: boolean;
   /** Encrypts every data bucket (SSE-KMS with S3 Bucket Keys). */
   readonly dataKey: kms.IKey;
 }
@@ -26,10 +37,8 @@ export class PlatformStorage extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformStorageProps) {
     super(scope, id);
-    const env = props.environment;
-    const production = env.stage === 'production';
-    const removalPolicy = production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const lifecycle = env.storage.lifecycle;
+    const removalPolicy = props.retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const lifecycle = props.storage.lifecycle;
 
     // Server access logs can only be delivered to a bucket encrypted with SSE-S3.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
@@ -44,7 +53,7 @@ export class PlatformStorage extends Construct {
       lifecycleRules: [
         {
           id: 'expire-access-logs',
-          expiration: Duration.days(Math.max(env.monitoring.logRetentionDays, 90)),
+          expiration: Duration.days(Math.max(props.accessLogDays, 90)),
           noncurrentVersionExpiration: Duration.days(lifecycle.noncurrentVersionDays),
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
@@ -65,7 +74,7 @@ export class PlatformStorage extends Construct {
     });
 
     const buckets: Partial<Record<DataZone, s3.Bucket>> = {};
-    for (const zone of env.storage.zones) {
+    for (const zone of props.storage.zones) {
       const bucket = new s3.Bucket(this, pascal(zone), {
         bucketName: props.names.bucket(zone),
         encryption: s3.BucketEncryption.KMS,

@@ -11,6 +11,8 @@ export interface Harness {
   readonly names: PlatformNames;
   readonly keys: PlatformKeys;
   readonly environment: AwsEnvironment;
+  /** What the stage decides for the environment: production keeps its stateful resources. */
+  readonly retain: boolean;
 }
 
 export function harness(environment: AwsEnvironment): Harness {
@@ -19,8 +21,9 @@ export function harness(environment: AwsEnvironment): Harness {
     env: { account: environment.target.account, region: environment.target.region },
   });
   const names = new PlatformNames(environment);
-  const keys = new PlatformKeys(stack, 'Keys', { environment, names });
-  return { stack, names, keys, environment };
+  const retain = environment.stage === 'production';
+  const keys = new PlatformKeys(stack, 'Keys', { names, retain });
+  return { stack, names, keys, environment, retain };
 }
 
 export function templateOf(h: Harness): Template {

@@ -9,8 +9,8 @@ function build(environment: AwsEnvironment): Template {
   const app = new App({ context: cdkContext() });
   const stack = new MirrorStack(app, 'Mirror', {
     env: { account: environment.target.account, region: environment.target.region },
-    environment,
     names: new PlatformNames(environment),
+    retain: environment.stage === 'production',
   });
   return Template.fromStack(stack);
 }

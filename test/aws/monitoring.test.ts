@@ -1,7 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { describe, expect, it } from 'vitest';
+import { PlatformMonitoring } from '../../lib/aws/monitoring';
+import { DEFAULT_API_ALARMS } from '../../lib/config';
 import { fixtures } from '../util';
-import { stageOf } from './harness';
+import { harness, stageOf, templateOf } from './harness';
 
 describe('PlatformMonitoring', () => {
   it('creates a KMS-encrypted, TLS-only alarm topic that e-mails the alarm recipients', () => {
@@ -66,6 +69,42 @@ describe('PlatformMonitoring', () => {
     const expression = JSON.stringify(unschedulable?.Properties.Metrics);
     for (const metric of ['pod_status_pending', 'cluster_gpu_request', 'cluster_gpu_total'])
       expect(expression).toContain(metric);
+  });
+
+  it("sets the API alarms from the environment's thresholds, the shared defaults otherwise", () => {
+    // GIVEN the stage built from staging, which sets no thresholds
+    const apiAlarm = (t: ReturnType<typeof templateOf>, name: string) =>
+      Object.values(t.findResources('AWS::CloudWatch::Alarm')).find((a) => a.Properties.AlarmName === name)?.Properties;
+    const staging = stageOf(fixtures.awsStaging).template;
+    // THEN the defaults, the same figures the Azure alerts use
+    expect(apiAlarm(staging, 'mlops-staging-api5xx-rate')?.Threshold).toBe(DEFAULT_API_ALARMS.errorRatePercent);
+    expect(apiAlarm(staging, 'mlops-staging-api-latency-p99')?.Threshold).toBe(DEFAULT_API_ALARMS.latencyP99Ms);
+    // GIVEN thresholds of 1 % and 500 ms WHEN the monitoring is built with them
+    const h = harness(fixtures.awsStaging);
+    const api = new apigw.RestApi(h.stack, 'Api');
+    api.root.addMethod('GET', new apigw.MockIntegration());
+    new PlatformMonitoring(h.stack, 'Monitoring', {
+      names: h.names,
+      environmentName: 'staging',
+      alarmEmails: [],
+      gpuPools: [],
+      apiErrorRatePercent: 1,
+      apiLatencyP99Ms: 500,
+      logsKey: h.keys.logs,
+      api,
+      clusterName: h.names.eksCluster,
+      gpuPoolInstanceTypes: {},
+    });
+    const t = templateOf(h);
+    // THEN the alarms fire at those figures and say so
+    expect(apiAlarm(t, 'mlops-staging-api5xx-rate')).toMatchObject({
+      Threshold: 1,
+      AlarmDescription: 'More than 1% of model API requests fail with 5xx',
+    });
+    expect(apiAlarm(t, 'mlops-staging-api-latency-p99')).toMatchObject({
+      Threshold: 500,
+      AlarmDescription: 'Model API p99 latency is 0.5 s or more',
+    });
   });
 
   it('builds a dashboard with API latency, errors, GPU, node and pending-pod widgets', () => {

@@ -1,13 +1,22 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { describe, expect, it } from 'vitest';
 import { INTERFACE_ENDPOINTS, PlatformNetwork } from '../../lib/aws/network';
-import type { AwsEnvironment } from '../../lib/config';
+import { type AwsEnvironment, awsZoneNames } from '../../lib/config';
 import { fixtures, vary } from '../util';
 import { harness, templateOf } from './harness';
 
 function build(env: AwsEnvironment) {
   const h = harness(env);
-  const network = new PlatformNetwork(h.stack, 'Network', { environment: env, names: h.names, logsKey: h.keys.logs });
+  const network = new PlatformNetwork(h.stack, 'Network', {
+    names: h.names,
+    network: env.network,
+    availabilityZones: awsZoneNames(env.target.region, env.network.availabilityZones),
+    logRetention: env.monitoring.logRetentionDays as RetentionDays,
+    retain: h.retain,
+    hybridNodeCidrs: env.hybrid?.nodeCidrs,
+    logsKey: h.keys.logs,
+  });
   return { network, t: templateOf(h) };
 }
 

@@ -1,8 +1,8 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, TagManager } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { buildAwsApp } from '../../lib/aws/app';
 import { PlatformStage } from '../../lib/aws/platform-stage';
-import { ConfigError } from '../../lib/config';
+import { ConfigError, platformTags } from '../../lib/config';
 import { cdkContext, fixtures, synthAws, vary } from '../util';
 
 const awsEnvironments = [fixtures.awsStaging, fixtures.awsProduction, fixtures.awsHybrid];
@@ -90,8 +90,52 @@ function literalSecrets(node: unknown, path: string[] = []): string[] {
   ];
 }
 
+/**
+ * Resources that take tags but must carry none, by construct path, with the reason.
+ */
+const UNTAGGED: ReadonlyArray<readonly [RegExp, string]> = [
+  [
+    /\/Platform\/ServingRelease\//,
+    'Release parameters: a tag change would make CloudFormation rewrite the live release value (lib/aws/release-state.ts)',
+  ],
+];
+
+/** A resource's tags as the template writes them: a list of `{ Key, Value }` or a map. */
+function tagsOf(properties: Record<string, unknown> | undefined, tagProperty: string): Record<string, unknown> {
+  const name = tagProperty[0]?.toUpperCase() + tagProperty.slice(1);
+  const value = properties?.[name] ?? properties?.[tagProperty];
+  if (Array.isArray(value)) {
+    return Object.fromEntries(value.map((t: { Key?: string; Value?: unknown }) => [t.Key, t.Value]));
+  }
+  return (value ?? {}) as Record<string, unknown>;
+}
+
 describe.each(awsEnvironments)('AWS environment $name', (env) => {
   const synthesized = synthAws(env);
+
+  it('tags every resource whose type takes tags with all the platform tags', () => {
+    // GIVEN every CloudFormation resource of the stage whose type takes tags (by its L1 class,
+    // not by the aspect that adds them), and the template each one is written to
+    const expected = platformTags(env);
+    const resources = synthesized.stage.node
+      .findAll()
+      .filter((node): node is CfnResource => node instanceof CfnResource)
+      .map((node) => ({ node, tags: TagManager.of(node) }))
+      .filter(({ node, tags }) => tags && !UNTAGGED.some(([path]) => path.test(node.node.path)));
+    expect(resources.length).toBeGreaterThan(50);
+    // WHEN their synthesized properties are read THEN each carries every platform tag
+    const untagged = resources.flatMap(({ node, tags }) => {
+      const stack = Stack.of(node);
+      const template = synthesized.templates[stack.node.id]?.toJSON() as
+        | { Resources: Record<string, { Properties?: Record<string, unknown> }> }
+        | undefined;
+      const logicalId = stack.resolve(stack.getLogicalId(node)) as string;
+      const written = tagsOf(template?.Resources[logicalId]?.Properties, tags?.tagPropertyName ?? 'tags');
+      const missing = Object.entries(expected).filter(([key, value]) => written[key] !== value);
+      return missing.length > 0 ? [`${node.cfnResourceType} ${node.node.path}`] : [];
+    });
+    expect(untagged).toEqual([]);
+  });
 
   it('synthesizes with every compliance pack passing', () => {
     expect(Object.keys(synthesized.templates).sort()).toEqual(['Mirror', 'Platform', 'Serving']);

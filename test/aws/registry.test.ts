@@ -8,8 +8,8 @@ import { harness, templateOf } from './harness';
 function build(env: AwsEnvironment, repositories?: readonly string[]) {
   const h = harness(env);
   const registry = new PlatformRegistry(h.stack, 'Registry', {
-    environment: env,
     names: h.names,
+    retain: h.retain,
     dataKey: h.keys.data,
     repositories,
   });

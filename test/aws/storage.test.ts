@@ -7,7 +7,13 @@ import { harness, templateOf } from './harness';
 
 function build(env: AwsEnvironment) {
   const h = harness(env);
-  const storage = new PlatformStorage(h.stack, 'Storage', { environment: env, names: h.names, dataKey: h.keys.data });
+  const storage = new PlatformStorage(h.stack, 'Storage', {
+    names: h.names,
+    storage: env.storage,
+    accessLogDays: env.monitoring.logRetentionDays,
+    retain: h.retain,
+    dataKey: h.keys.data,
+  });
   return { storage, t: templateOf(h), names: h.names };
 }
 

@@ -1,11 +1,29 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { buildAzureApp } from '../../lib/azure/app';
 import { PlatformStack } from '../../lib/azure/platform-stack';
-import { ConfigError } from '../../lib/config';
-import { fixtures, resourcesOf, synthAzure, vary } from '../util';
+import { ConfigError, platformTags } from '../../lib/config';
+import { fixtures, ROOT, resourcesOf, synthAzure, vary } from '../util';
 
 const azureEnvironments = [fixtures.azureStaging, fixtures.azureProduction, fixtures.azureHybrid];
+
+/**
+ * Whether a Terraform resource type takes tags: its generated binding's config declares `tags`
+ * (`azurerm_key_vault_key` → `@cdktf/provider-azurerm/lib/key-vault-key`). Throws for a type
+ * whose binding cannot be found, so that no type is skipped silently.
+ */
+function takesTags(type: string): boolean {
+  const [provider = '', ...rest] = type.split('_');
+  const declaration = join(ROOT, 'node_modules', '@cdktf', `provider-${provider}`, 'lib', rest.join('-'), 'index.d.ts');
+  return /^\s+readonly tags\?: \{/m.test(readFileSync(declaration, 'utf8'));
+}
+
+function isSuperset(tags: unknown, expected: Readonly<Record<string, string>>): boolean {
+  const actual = (tags ?? {}) as Record<string, unknown>;
+  return Object.entries(expected).every(([key, value]) => actual[key] === value);
+}
 
 describe('PlatformStack', () => {
   it('configures the azurerm provider for the subscription, keeping soft-deleted vaults recoverable', () => {
@@ -101,15 +119,31 @@ describe('PlatformStack', () => {
     expect(stack.gpuPools.map((p) => p.nodePool.nameInput)).toEqual(['infer', 'train']);
   });
 
-  it('tags every taggable resource with the platform tags', () => {
-    const { json } = synthAzure(fixtures.azureStaging);
-    const untagged = Object.entries(json.resource ?? {}).flatMap(([type, byName]) =>
-      Object.entries(byName)
-        .filter(([, r]) => 'tags' in r && (r.tags as Record<string, string>).project !== 'mlops')
-        .map(([name]) => `${type}.${name}`),
-    );
-    expect(untagged).toEqual([]);
-    expect(Object.values(resourcesOf(json, 'azurerm_storage_account'))[0]?.tags).toMatchObject({ stage: 'staging' });
+  it('tags every resource whose type takes tags with all the platform tags', () => {
+    // GIVEN each environment's synthesized JSON, and which resource types take tags according to
+    // the provider bindings themselves (not the aspect that adds the tags, nor the output)
+    for (const env of azureEnvironments) {
+      const { json } = synthAzure(env);
+      const expected = platformTags(env);
+      const types = Object.keys(json.resource ?? {});
+      const taggable = types.filter(takesTags);
+      // THEN the check covers the platform's main resource types, and each resource of a type
+      // that takes tags carries every platform tag with its value
+      expect(taggable).toEqual(
+        expect.arrayContaining(['azurerm_resource_group', 'azurerm_storage_account', 'azurerm_kubernetes_cluster']),
+      );
+      const untagged = taggable.flatMap((type) =>
+        Object.entries(resourcesOf(json, type))
+          .filter(([, r]) => !isSuperset(r.tags, expected))
+          .map(([name]) => `${env.name}: ${type}.${name}`),
+      );
+      expect(untagged).toEqual([]);
+    }
+    expect(
+      Object.values(resourcesOf(synthAzure(fixtures.azureStaging).json, 'azurerm_storage_account'))[0]?.tags,
+    ).toMatchObject({
+      stage: 'staging',
+    });
   });
 
   it('runs the compliance rule set at synth and passes the shipped environment', () => {
