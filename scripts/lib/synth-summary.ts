@@ -143,7 +143,7 @@ export function renderSummary(
   if (warnings > 0) {
     out.push(
       '',
-      `${plural(warnings, 'warning')}, each listed under its environment above (recorded in ${summary.records.join(' and ')}).`,
+      `${plural(warnings, 'warning')}, each listed under its environment above (recorded in ${summary.records.join(' and ')}${costs ? `; the estimate's in ${costs.outdir}/<environment>/estimate.md` : ''}).`,
     );
   }
   if (costs) {
