@@ -2,6 +2,8 @@
  * The containers and pod settings the serving and job pods share: the model agent, the model
  * server, security contexts, resources and probes.
  */
+
+import type { Chart } from 'cdk8s';
 import * as k8s from 'cdk8s-plus-33/lib/imports/k8s';
 import {
   AGENT_PORT,
@@ -103,6 +105,27 @@ export function probeTiming(gpu: boolean) {
  * behind a feature gate, so no pause means no hook.
  * https://kubernetes.io/docs/concepts/containers/container-lifecycle-hooks/#hook-handler-implementations
  */
+/**
+ * The disruption budget of every Deployment the workload renders: one pod at a time, never "at
+ * least N" (with one replica, minAvailable 1 would block every node drain forever), and unhealthy
+ * pods never block a drain either.
+ */
+export function disruptionBudget(
+  scope: Chart,
+  id: string,
+  metadata: k8s.ObjectMeta,
+  selector: Readonly<Record<string, string>>,
+): k8s.KubePodDisruptionBudget {
+  return new k8s.KubePodDisruptionBudget(scope, id, {
+    metadata,
+    spec: {
+      maxUnavailable: k8s.IntOrString.fromNumber(1),
+      unhealthyPodEvictionPolicy: 'AlwaysAllow',
+      selector: { matchLabels: { ...selector } },
+    },
+  });
+}
+
 export function preStopSleep(seconds: number): Pick<k8s.Container, 'lifecycle'> {
   return seconds > 0 ? { lifecycle: { preStop: { sleep: { seconds } } } } : {};
 }

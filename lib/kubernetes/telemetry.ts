@@ -28,7 +28,7 @@ import {
   OTLP_HTTP_PORT,
   WORKLOAD_IDENTITY_USE_LABEL,
 } from './names';
-import { POD_SECURITY, RESTRICTED_CONTAINER, resources } from './pods';
+import { disruptionBudget, POD_SECURITY, RESTRICTED_CONTAINER, resources } from './pods';
 import type { AzureTelemetryBinding, Toleration } from './props';
 
 /** Sizes and timing of the telemetry pods. */
@@ -144,14 +144,7 @@ export function collector(
       ],
     },
   });
-  new k8s.KubePodDisruptionBudget(chart, 'CollectorDisruptionBudget', {
-    metadata,
-    spec: {
-      maxUnavailable: k8s.IntOrString.fromNumber(1),
-      unhealthyPodEvictionPolicy: 'AlwaysAllow',
-      selector: { matchLabels: selector },
-    },
-  });
+  disruptionBudget(chart, 'CollectorDisruptionBudget', metadata, selector);
   const health: k8s.HttpGetAction = { path: '/', port: k8s.IntOrString.fromString('health') };
   const spread = (topologyKey: string): k8s.TopologySpreadConstraint => ({
     topologyKey,

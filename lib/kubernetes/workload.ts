@@ -53,6 +53,7 @@ import {
 } from './names';
 import {
   agentContainer,
+  disruptionBudget,
   modelContainer,
   POD_SECURITY,
   preStopSleep,
@@ -281,16 +282,7 @@ export class ServingWorkload {
           ],
         },
       });
-      new k8s.KubePodDisruptionBudget(chart, 'DisruptionBudget', {
-        metadata,
-        spec: {
-          // One pod at a time, never "at least N": with one replica, minAvailable 1 would block
-          // every node drain forever. Unhealthy pods never block a drain either.
-          maxUnavailable: k8s.IntOrString.fromNumber(1),
-          unhealthyPodEvictionPolicy: 'AlwaysAllow',
-          selector: { matchLabels: selector },
-        },
-      });
+      disruptionBudget(chart, 'DisruptionBudget', metadata, selector);
       new k8s.KubeDeployment(chart, 'Deployment', {
         metadata,
         spec: {
