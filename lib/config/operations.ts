@@ -5,6 +5,8 @@
  * each cloud's operations compare them with the agent's own constants.
  */
 
+import { CRON_FIELDS, type CronFieldSpec, cronValues } from './cron';
+
 /** Metric names of the model agent, in `MODEL_METRICS_NAMESPACE` (docs/operations.md#metrics). */
 export const MODEL_METRICS = {
   batchRunSucceeded: 'BatchRunSucceeded',
@@ -77,11 +79,13 @@ export function cronMaxGapMinutes(schedule: string): number | undefined {
   const fields = schedule.trim().split(/\s+/);
   if (fields.length !== 5) throw new Error(`cron schedule '${schedule}' does not have five fields`);
   const [minute, hour, dom, month, dow] = fields as [string, string, string, string, string];
-  const minutes = cronField(minute, 0, 59);
-  const hours = cronField(hour, 0, 23);
-  const days = cronField(dom, 1, 31);
-  const months = cronField(month, 1, 12, MONTHS);
-  const weekdays = new Set([...cronField(dow, 0, 7, WEEKDAYS)].map((d) => d % 7));
+  const [minutes, hours, days, months, dows] = [minute, hour, dom, month, dow].map((field, i) => {
+    const spec = CRON_FIELDS[i] as CronFieldSpec;
+    const values = cronValues(field, spec);
+    if (!values) throw new Error(`cron field '${field}' is not a valid ${spec.name} (${spec.min}-${spec.max})`);
+    return values;
+  }) as [Set<number>, Set<number>, Set<number>, Set<number>, Set<number>];
+  const weekdays = new Set([...dows].map((d) => d % 7));
   const domRestricted = dom !== '*' && !dom.startsWith('*/');
   const dowRestricted = dow !== '*' && !dow.startsWith('*/');
   const dayMatches = (date: Date) => {
@@ -114,37 +118,6 @@ export function cronMaxGapMinutes(schedule: string): number | undefined {
   // The wrap-around gap (last firing of the span to the first of the next) for weekly patterns.
   const wrap = spanMinutes - previous + first;
   return Math.max(longest, wrap);
-}
-
-const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const WEEKDAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
-
-function cronField(field: string, min: number, max: number, names?: readonly string[]): Set<number> {
-  const value = (text: string) => {
-    const named = names?.indexOf(text.toUpperCase()) ?? -1;
-    if (named >= 0) return named + (min === 1 ? 1 : 0);
-    const n = Number(text);
-    if (!/^\d+$/.test(text) || n < min || n > max) throw new Error(`cron field '${field}' is not ${min}-${max}`);
-    return n;
-  };
-  const out = new Set<number>();
-  for (const part of field.split(',')) {
-    const [range = '', stepText] = part.split('/');
-    const step = stepText === undefined ? 1 : Number(stepText);
-    if (!Number.isInteger(step) || step < 1) throw new Error(`cron field '${field}' has an invalid step`);
-    let from: number;
-    let to: number;
-    if (range === '*') {
-      from = min;
-      to = max;
-    } else {
-      const [a = '', b] = range.split('-');
-      from = value(a);
-      to = b === undefined ? (stepText === undefined ? from : max) : value(b);
-    }
-    for (let n = from; n <= to; n += step) out.add(n);
-  }
-  return out;
 }
 
 /**

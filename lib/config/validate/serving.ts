@@ -4,6 +4,7 @@
  */
 import { PROTOCOL_PATHS } from '../agent';
 import { AGENT_PORT, CAPTURE_ZONE, GATEWAY_PORTS } from '../conventions';
+import { CRON_FIELDS, type CronFieldSpec, cronValues } from '../cron';
 import { resolveGpuMachineTypeOrUndefined } from '../gpu-catalog';
 import { allocatable, machineSpec } from '../machines';
 import type { GpuPoolConfig, ModelEndpointConfig, PlatformEnvironment } from '../types';
@@ -467,19 +468,6 @@ function checkZonePrefix(c: Checker, path: string, env: PlatformEnvironment, val
   }
 }
 
-const CRON_FIELDS = [
-  { name: 'minute', min: 0, max: 59 },
-  { name: 'hour', min: 0, max: 23 },
-  { name: 'day of month', min: 1, max: 31 },
-  {
-    name: 'month',
-    min: 1,
-    max: 12,
-    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
-  },
-  { name: 'day of week', min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
-] as const;
-
 /** A five-field cron schedule as Kubernetes CronJobs accept it. */
 function checkCron(c: Checker, path: string, schedule: string): void {
   const fields = schedule.trim().split(/\s+/);
@@ -489,26 +477,9 @@ function checkCron(c: Checker, path: string, schedule: string): void {
     return;
   }
   fields.forEach((field, f) => {
-    const spec = CRON_FIELDS[f] as (typeof CRON_FIELDS)[number];
-    if (!cronFieldOk(field, spec))
+    const spec = CRON_FIELDS[f] as CronFieldSpec;
+    if (cronValues(field, spec) === undefined)
       c.error(path, schedule, `has an invalid ${spec.name} field '${field}' (${spec.min}-${spec.max})`, fix);
-  });
-}
-
-function cronFieldOk(field: string, spec: { min: number; max: number; names?: readonly string[] }): boolean {
-  const value = (text: string) => {
-    const named = spec.names?.indexOf(text.toUpperCase()) ?? -1;
-    if (named >= 0) return named + (spec.min === 1 ? 1 : 0);
-    return /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  };
-  const inRange = (n: number) => Number.isInteger(n) && n >= spec.min && n <= spec.max;
-  return field.split(',').every((part) => {
-    const [range = '', step] = part.split('/');
-    if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0)) return false;
-    if (range === '*') return true;
-    const [from = '', to] = range.split('-');
-    if (to === undefined) return inRange(value(from));
-    return inRange(value(from)) && inRange(value(to)) && value(from) <= value(to);
   });
 }
 
