@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    setupFiles: ['test/setup.ts'],
+    setupFiles: ['test/setup-tokens.ts', 'test/setup.ts'],
     // Gives the run a temp folder of its own (synthesis writes there) and removes it afterwards.
     globalSetup: ['test/global-setup.ts'],
     // Synthesizing a whole stage with the compliance packs takes seconds on a 2-core runner.
@@ -15,8 +15,20 @@ export default defineConfig({
     // shared fixtures (`vary()` copies), so sharing is safe.
     pool: 'forks',
     isolate: false,
-    // CloudFormation Validate, the CDK's built-in template check, costs seconds per synthesis:
-    // test/util.ts `synthAws` runs it on every shipped AWS stage, the other syntheses skip it.
-    env: { CHECKPOINT_DISABLE: '1', CDK_VALIDATION: 'false' },
+    env: {
+      CHECKPOINT_DISABLE: '1',
+      // CloudFormation Validate, the CDK's built-in template check, costs seconds per synthesis:
+      // test/util.ts `synthAws` runs it on every shipped AWS stage, the other syntheses skip it.
+      CDK_VALIDATION: 'false',
+      // V8's compiler threads each get a malloc arena of their own, which keeps what it freed.
+      MALLOC_ARENA_MAX: '2',
+    },
+    // A worker's memory, measured in `npm run bench` (README, Benchmark). Everything the suite
+    // keeps (the libraries' modules and the cached shipped environments) is about 250 MB of heap;
+    // without a limit V8 lets garbage grow the heap past 1 GB before it collects. If a worker
+    // ever stops with "JavaScript heap out of memory", raise the limit.
+    // CloudFormation Validate is WebAssembly: compiled only by the baseline compiler (Liftoff)
+    // it needs 160 MB less while it runs, and runs as fast (test/isolated-validation.ts).
+    execArgv: ['--max-old-space-size=320', '--max-semi-space-size=8', '--liftoff-only'],
   },
 });

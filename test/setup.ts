@@ -1,5 +1,7 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { isNormalised, normaliseSnapshot } from './normalise';
+import { releaseTokensSince, type TokenMark, tokenMark } from './release-apps';
+import { cachedShippedApps } from './util';
 
 /**
  * Snapshot normalisation for every test file: values that change with aws-cdk-lib, cdktf or
@@ -10,4 +12,16 @@ expect.addSnapshotSerializer({
   test: (value: unknown) => value !== null && typeof value === 'object' && !isNormalised(value),
   serialize: (value, config, indentation, depth, refs, printer) =>
     printer(normaliseSnapshot(value), config, indentation, depth, refs),
+});
+
+/**
+ * Each file's apps are released when it ends, so that the worker the files share does not keep
+ * every app the suite builds (test/release-apps.ts).
+ */
+let fileStart: TokenMark;
+beforeAll(() => {
+  fileStart = tokenMark();
+});
+afterAll(() => {
+  releaseTokensSince(fileStart, cachedShippedApps());
 });

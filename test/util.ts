@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Testing } from 'cdktf';
+import type { IConstruct } from 'constructs';
+import { environments } from '../environments';
 import { azHybrid } from '../environments/az-hybrid';
 import { azProduction } from '../environments/az-production';
 import { azStaging } from '../environments/az-staging';
@@ -18,6 +20,8 @@ import type { PlatformStage } from '../lib/aws/platform-stage';
 import { buildAzureApp } from '../lib/azure/app';
 import type { PlatformStack } from '../lib/azure/platform-stack';
 import type { AwsEnvironment, AzureEnvironment, PlatformEnvironment } from '../lib/config';
+import { validateInThread } from './isolated-validation';
+import { keepTokens } from './release-apps';
 
 export const ROOT = join(__dirname, '..');
 
@@ -62,19 +66,28 @@ const awsCache = new WeakMap<AwsEnvironment, SynthesizedStage>();
  * schemas), synthesizes it, fails on any unacknowledged finding of either, and returns the
  * templates of its stacks. Built once per environment object and worker.
  *
- * The other tests synthesize without CloudFormation Validate (`CDK_VALIDATION=false` in
- * vitest.config.mts): it costs seconds per synthesis, and this is where every shipped stage gets it.
+ * CloudFormation Validate runs in a thread that exits when it is done (test/isolated-validation.ts),
+ * so that its engine's memory does not stay in the worker. The other tests synthesize without it
+ * (`CDK_VALIDATION=false` in vitest.config.mts): it costs seconds per synthesis, and this is where
+ * every shipped stage gets it.
  * `templateValidation: false` skips it for variants of a shipped environment whose resource types
  * the shipped one already has validated.
  */
 export function synthAws(env: AwsEnvironment, options: { templateValidation?: boolean } = {}): SynthesizedStage {
   const cached = awsCache.get(env);
   if (cached) return cached;
+  const synthesized = isShipped(env) ? keepTokens(() => buildAws(env, options)) : buildAws(env, options);
+  awsCache.set(env, synthesized);
+  return synthesized;
+}
+
+function buildAws(env: AwsEnvironment, options: { templateValidation?: boolean }): SynthesizedStage {
   const validate = options.templateValidation ?? true;
-  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: validate });
+  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: false });
+  if (validate) validateInThread(app);
   const [stage] = buildAwsApp(app, [env]);
   if (!stage) throw new Error(`no stage was built for ${env.name}`);
-  const assembly = validate ? withTemplateValidation(() => app.synth()) : app.synth();
+  const assembly = app.synth();
   const findings = templateValidationFindings(assembly.directory);
   if (findings.length > 0) {
     throw new Error(`${env.name}: unacknowledged CloudFormation Validate findings:\n${findings.join('\n')}`);
@@ -86,24 +99,11 @@ export function synthAws(env: AwsEnvironment, options: { templateValidation?: bo
     const id = stack.hierarchicalId.split('/').pop() as string;
     templates[id] = Template.fromJSON(stack.template as Record<string, unknown>);
   }
-  const synthesized = { stage, templates, missingContext };
-  awsCache.set(env, synthesized);
-  return synthesized;
-}
-
-/** Runs `synth` with the CDK's built-in CloudFormation Validate on, whatever the test environment says. */
-function withTemplateValidation<T>(synth: () => T): T {
-  const previous = process.env.CDK_VALIDATION;
-  delete process.env.CDK_VALIDATION;
-  try {
-    return synth();
-  } finally {
-    if (previous !== undefined) process.env.CDK_VALIDATION = previous;
-  }
+  return { stage, templates, missingContext };
 }
 
 /** `<rule> <construct path>: <description>` of every CloudFormation Validate violation the assembly's report holds. */
-function templateValidationFindings(outdir: string): string[] {
+export function templateValidationFindings(outdir: string): string[] {
   const file = join(outdir, 'validation-report.json');
   if (!existsSync(file)) return [];
   const report = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -148,10 +148,13 @@ export function synthAzure(env: AzureEnvironment, options: { localState?: boolea
   azureCache.set(env, forEnv);
   const cached = forEnv.get(key);
   if (cached) return cached;
-  const app = Testing.app();
-  const [stack] = buildAzureApp(app, [env], options);
-  if (!stack) throw new Error(`no stack was built for ${env.name}`);
-  const synthesized = { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
+  const build = (): SynthesizedStack => {
+    const app = Testing.app();
+    const [stack] = buildAzureApp(app, [env], options);
+    if (!stack) throw new Error(`no stack was built for ${env.name}`);
+    return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
+  };
+  const synthesized = isShipped(env) ? keepTokens(build) : build();
   forEnv.set(key, synthesized);
   return synthesized;
 }
@@ -173,4 +176,23 @@ export interface PipelineAction {
 export interface PipelineStage {
   readonly Name: string;
   readonly Actions: readonly PipelineAction[];
+}
+
+/**
+ * The shipped environments' syntheses are kept for the whole run, and with them the tokens they
+ * registered (test/release-apps.ts); a variant's belong to the file that made it.
+ */
+function isShipped(env: PlatformEnvironment): boolean {
+  return environments.includes(env);
+}
+
+/** The roots of the cached syntheses of the shipped environments, which every test file may read. */
+export function cachedShippedApps(): Set<IConstruct> {
+  const roots = new Set<IConstruct>();
+  for (const env of environments) {
+    const aws = awsCache.get(env as AwsEnvironment);
+    if (aws) roots.add(aws.stage.node.root);
+    for (const azure of azureCache.get(env as AzureEnvironment)?.values() ?? []) roots.add(azure.stack.node.root);
+  }
+  return roots;
 }

@@ -1,0 +1,92 @@
+/**
+ * test/release-apps.ts: what a finished test file leaves in the libraries' token maps.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App, Aws, CfnOutput, Intrinsic, Stack, Token } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { describe, expect, it } from 'vitest';
+import { keepTokens, releaseTokensSince, tokenMark } from './release-apps';
+import { cachedShippedApps } from './util';
+
+interface CdkTokenMap {
+  readonly stringTokenMap: Map<string, unknown>;
+  readonly tokenCounter: number;
+}
+
+function cdkTokens(): CdkTokenMap {
+  return (globalThis as unknown as { __cdkTokenMap: CdkTokenMap }).__cdkTokenMap;
+}
+
+/** Keys of string tokens numbered from `from` on, as `<hint>.<n>`. */
+function keysSince(from: number): string[] {
+  return [...cdkTokens().stringTokenMap.keys()].filter((k) => {
+    const n = Number(k.slice(k.lastIndexOf('.') + 1));
+    return /\.\d+$/.test(k) && n >= from;
+  });
+}
+
+/** A stack that registers tokens: a topic, its ARN in an output (a reference), a pseudo parameter. */
+function buildApp(): Stack {
+  const stack = new Stack(new App(), 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } });
+  const topic = new Topic(stack, 'Topic');
+  new CfnOutput(stack, 'Arn', { value: topic.topicArn });
+  new CfnOutput(stack, 'Account', { value: Aws.ACCOUNT_ID });
+  stack.resolve(Token.asString(new Intrinsic({ Ref: 'AWS::Region' })));
+  return stack;
+}
+
+describe('releasing a test file’s tokens', () => {
+  it('drops the tokens registered since the mark', () => {
+    const mark = tokenMark();
+    buildApp();
+    const from = mark.__cdkTokenMap;
+    expect(keysSince(from).length).toBeGreaterThan(0);
+    releaseTokensSince(mark, cachedShippedApps());
+    expect(keysSince(from)).toEqual([]);
+  });
+
+  it('keeps the tokens of a kept build, which still resolve', () => {
+    const mark = tokenMark();
+    const stack = keepTokens(buildApp);
+    const keys = keysSince(mark.__cdkTokenMap);
+    releaseTokensSince(mark, cachedShippedApps());
+    expect(keysSince(mark.__cdkTokenMap)).toEqual(keys);
+    const topic = stack.node.findChild('Topic') as Topic;
+    expect(stack.resolve(topic.topicArn)).toEqual({ Ref: 'TopicBFC7AF6E' });
+  });
+
+  it('keeps the tokens a module registered while it loaded', () => {
+    // GIVEN a module, loaded for the first time after the mark, that registers a token on load
+    const mark = tokenMark();
+    const dir = mkdtempSync(join(tmpdir(), 'module-tokens-'));
+    const file = join(dir, 'constants.cjs');
+    writeFileSync(
+      file,
+      `const { Intrinsic, Token } = require(${JSON.stringify(require.resolve('aws-cdk-lib'))});
+      exports.REGION = Token.asString(new Intrinsic({ Ref: 'AWS::Region' }));\n`,
+    );
+    const { REGION } = require(file) as { REGION: string };
+    const keys = keysSince(mark.__cdkTokenMap);
+    expect(keys.length).toBe(1);
+    // WHEN the file's tokens are released
+    releaseTokensSince(mark, cachedShippedApps());
+    // THEN the module's token stays in the map, as a library's module constants must
+    expect(keysSince(mark.__cdkTokenMap)).toEqual(keys);
+    expect(new Stack(new App(), 'Later').resolve(REGION)).toEqual({ Ref: 'AWS::Region' });
+  });
+
+  it('still resolves a released token that something else holds', () => {
+    // GIVEN a token registered after the mark, and held by this test
+    const mark = tokenMark();
+    const held = new Intrinsic({ Ref: 'Held' });
+    const text = Token.asString(held);
+    // WHEN the file's tokens are released
+    releaseTokensSince(mark, cachedShippedApps());
+    // THEN its key is gone from the map, and resolves while the token lives
+    expect(keysSince(mark.__cdkTokenMap)).toEqual([]);
+    expect(new Stack(new App(), 'Later').resolve(text)).toEqual({ Ref: 'Held' });
+    expect(held).toBeDefined();
+  });
+});
