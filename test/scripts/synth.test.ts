@@ -209,7 +209,8 @@ describe('npm run synth: the configuration check', () => {
       });\n`,
     );
     // WHEN the synth script loads everything it imports statically (--help exits before the check)
-    const result = spawnSync(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/synth.ts', '--help'], {
+    // (node --import tsx is what the tsx CLI starts, without the CLI's own process in between)
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/synth.ts', '--help'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: `--require ${preload}` },
