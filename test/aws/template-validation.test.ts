@@ -9,21 +9,23 @@ import { templateValidationFindings } from '../util';
 
 const ENGINE_MODULE = /[\\/]@aws[\\/]cloudformation-validate[\\/]/;
 
+/** Synthesizes a bucket with the given versioning status, validated in a thread; the report's findings. */
+function validateBucket(status: string): string[] {
+  const app = new App({ builtinCloudFormationValidation: false });
+  validateInThread(app);
+  const stack = new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } });
+  new CfnResource(stack, 'Bucket', {
+    type: 'AWS::S3::Bucket',
+    properties: { VersioningConfiguration: { Status: status } },
+  });
+  return templateValidationFindings(app.synth().directory);
+}
+
 describe('CloudFormation Validate in a thread', () => {
   it('reports a template error and never loads the engine into the test process', () => {
-    // GIVEN an app with a bucket whose versioning status is not one CloudFormation accepts
-    const app = new App({ builtinCloudFormationValidation: false });
-    validateInThread(app);
-    const stack = new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } });
-    new CfnResource(stack, 'Bucket', {
-      type: 'AWS::S3::Bucket',
-      properties: { VersioningConfiguration: { Status: 'Sometimes' } },
-    });
-    // WHEN it is synthesized
-    const assembly = app.synth();
-    // THEN the report names the finding on that bucket
-    const findings = templateValidationFindings(assembly.directory);
-    expect(findings).toEqual([
+    // GIVEN a bucket whose versioning status is not one CloudFormation accepts
+    // WHEN it is synthesized, THEN the report names the finding on that bucket
+    expect(validateBucket('Sometimes')).toEqual([
       expect.stringMatching(/^W3030 Probe\/Bucket: VersioningConfiguration\.Status: 'Sometimes'/),
     ]);
     // AND the engine ran elsewhere: this process never loaded it
@@ -31,13 +33,6 @@ describe('CloudFormation Validate in a thread', () => {
   });
 
   it('passes a valid template with no findings', () => {
-    const app = new App({ builtinCloudFormationValidation: false });
-    validateInThread(app);
-    const stack = new Stack(app, 'Probe', { env: { account: '111111111111', region: 'eu-west-1' } });
-    new CfnResource(stack, 'Bucket', {
-      type: 'AWS::S3::Bucket',
-      properties: { VersioningConfiguration: { Status: 'Enabled' } },
-    });
-    expect(templateValidationFindings(app.synth().directory)).toEqual([]);
+    expect(validateBucket('Enabled')).toEqual([]);
   });
 });
