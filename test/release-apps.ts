@@ -14,11 +14,16 @@
  *   `Aws.ACCOUNT_ID` and the endpoint service names), which later files use again, and
  * - tokens registered while building the cached syntheses of test/util.ts (`keepTokens`),
  *   whose construct trees later files still read.
+ * Everything registered before a file's mark stays too: the project's own modules (which vitest
+ * loads itself, not through Node's loader) register theirs while the file's imports load, before
+ * its `beforeAll`. A token a project module registers in a dynamic `import()` inside a test would be
+ * released with the file.
  * A dropped token is only held weakly from then on: while anything else still holds it (a cached
  * `CfnReference` of a kept app, say) its key still resolves; once nothing does, it is collected,
  * and a later use of its key fails loudly ("Unrecognized token key"), never silently.
  */
 import Module from 'node:module';
+import { dirname, join } from 'node:path';
 import type { IConstruct } from 'constructs';
 
 interface TokenMap {
@@ -52,11 +57,19 @@ function keepSince(mark: TokenMark): void {
   for (const library of LIBRARIES) if (now[library] > mark[library]) kept[library].push([mark[library], now[library]]);
 }
 
-/** Runs `build` and keeps every token it registers for the rest of the run. */
-export function keepTokens<T>(build: () => T): T {
+/** The roots of the apps built by `keepTokens`, whose references stay in `CfnReference.referenceTable`. */
+const keptRoots = new Set<IConstruct>();
+
+/**
+ * Runs `build` (synchronously) and keeps every token it registers, and the references of the app
+ * `rootOf` names, for the rest of the run.
+ */
+export function keepTokens<T>(build: () => T, rootOf: (built: T) => IConstruct): T {
   const mark = tokenMark();
   try {
-    return build();
+    const built = build();
+    keptRoots.add(rootOf(built).node.root);
+    return built;
   } finally {
     keepSince(mark);
   }
@@ -87,9 +100,9 @@ function tokenNumber(key: string | number): number | undefined {
   return Number.isInteger(n) && /\.\d+$/.test(key) ? n : undefined;
 }
 
-/** Drops every token registered since `mark` that is not kept, and the reference table's entries for apps outside `keepRoots`. */
-export function releaseTokensSince(mark: TokenMark, keepRoots: ReadonlySet<IConstruct>): void {
-  releaseReferenceTable(keepRoots);
+/** Drops every token registered since `mark` that is not kept, and the reference table's entries of apps not kept. */
+export function releaseTokensSince(mark: TokenMark): void {
+  releaseReferenceTable();
   for (const library of LIBRARIES) {
     const tokens = tokenMap(library);
     if (!tokens) continue;
@@ -136,16 +149,13 @@ function release<K>(map: Map<K, unknown>, key: K, token: unknown): void {
 
 /**
  * aws-cdk-lib's `CfnReference.referenceTable` maps every referenced construct to its references.
- * The class is not exported; it is reached through one of its tokens.
+ * The class is not exported from the package; it is loaded from its file.
  */
-function releaseReferenceTable(keepRoots: ReadonlySet<IConstruct>): void {
-  for (const token of tokenMap('__cdkTokenMap')?.stringTokenMap.values() ?? []) {
-    const table = (token as { constructor?: { referenceTable?: unknown } }).constructor?.referenceTable;
-    if (table instanceof Map) {
-      for (const target of (table as Map<IConstruct, unknown>).keys()) {
-        if (!keepRoots.has(target.node.root)) table.delete(target);
-      }
-      return;
-    }
+function releaseReferenceTable(): void {
+  const file = join(dirname(require.resolve('aws-cdk-lib')), 'core', 'lib', 'private', 'cfn-reference.js');
+  const table = (require(file) as { CfnReference?: { referenceTable?: unknown } }).CfnReference?.referenceTable;
+  if (!(table instanceof Map)) throw new Error(`${file}: CfnReference.referenceTable is no longer a Map`);
+  for (const target of (table as Map<IConstruct, unknown>).keys()) {
+    if (!keptRoots.has(target.node.root)) table.delete(target);
   }
 }

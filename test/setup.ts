@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { isNormalised, normaliseSnapshot } from './normalise';
 import { releaseTokensSince, type TokenMark, tokenMark } from './release-apps';
-import { cachedShippedApps } from './util';
+import { forgetFileCaches } from './util';
 
 /**
  * Snapshot normalisation for every test file: values that change with aws-cdk-lib, cdktf or
@@ -16,12 +16,14 @@ expect.addSnapshotSerializer({
 
 /**
  * Each file's apps are released when it ends, so that the worker the files share does not keep
- * every app the suite builds (test/release-apps.ts).
+ * every app the suite builds: the file's tokens (test/release-apps.ts) and the variants cached
+ * for it (test/util.ts `fileCache`).
  */
 let fileStart: TokenMark;
 beforeAll(() => {
   fileStart = tokenMark();
 });
 afterAll(() => {
-  releaseTokensSince(fileStart, cachedShippedApps());
+  forgetFileCaches();
+  releaseTokensSince(fileStart);
 });

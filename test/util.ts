@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Testing } from 'cdktf';
-import type { IConstruct } from 'constructs';
 import { environments } from '../environments';
 import { azHybrid } from '../environments/az-hybrid';
 import { azProduction } from '../environments/az-production';
@@ -20,7 +19,7 @@ import type { PlatformStage } from '../lib/aws/platform-stage';
 import { buildAzureApp } from '../lib/azure/app';
 import type { PlatformStack } from '../lib/azure/platform-stack';
 import type { AwsEnvironment, AzureEnvironment, PlatformEnvironment } from '../lib/config';
-import { validateInThread } from './isolated-validation';
+import { validateInChildProcess } from './isolated-validation';
 import { keepTokens } from './release-apps';
 
 export const ROOT = join(__dirname, '..');
@@ -58,7 +57,29 @@ export interface SynthesizedStage {
   readonly missingContext: readonly string[];
 }
 
-const awsCache = new WeakMap<AwsEnvironment, SynthesizedStage>();
+/**
+ * Caches of a test file's own variants, emptied when the file ends (test/setup.ts): with test
+ * files sharing a worker, an environment object a test file holds at module level lives to the
+ * end of the run, and so would everything cached under it.
+ */
+const fileCaches: Map<unknown, unknown>[] = [];
+
+/** A cache that `forgetFileCaches` empties when the current test file ends. */
+export function fileCache<K, V>(): Map<K, V> {
+  const cache = new Map<K, V>();
+  fileCaches.push(cache as Map<unknown, unknown>);
+  return cache;
+}
+
+export function forgetFileCaches(): void {
+  for (const cache of fileCaches) cache.clear();
+}
+
+/** The shipped environments' syntheses, for the whole run; a variant's, for its test file. */
+const awsCache = {
+  shipped: new Map<AwsEnvironment, SynthesizedStage>(),
+  variants: fileCache<AwsEnvironment, SynthesizedStage>(),
+};
 
 /**
  * Builds the AWS app for one environment as bin/aws.ts does, with the compliance packs and
@@ -66,7 +87,7 @@ const awsCache = new WeakMap<AwsEnvironment, SynthesizedStage>();
  * schemas), synthesizes it, fails on any unacknowledged finding of either, and returns the
  * templates of its stacks. Built once per environment object and worker.
  *
- * CloudFormation Validate runs in a thread that exits when it is done (test/isolated-validation.ts),
+ * CloudFormation Validate runs in a child process (test/isolated-validation.ts),
  * so that its engine's memory does not stay in the worker. The other tests synthesize without it
  * (`CDK_VALIDATION=false` in vitest.config.mts): it costs seconds per synthesis, and this is where
  * every shipped stage gets it.
@@ -74,17 +95,23 @@ const awsCache = new WeakMap<AwsEnvironment, SynthesizedStage>();
  * the shipped one already has validated.
  */
 export function synthAws(env: AwsEnvironment, options: { templateValidation?: boolean } = {}): SynthesizedStage {
-  const cached = awsCache.get(env);
+  const cache = isShipped(env) ? awsCache.shipped : awsCache.variants;
+  const cached = cache.get(env);
   if (cached) return cached;
-  const synthesized = isShipped(env) ? keepTokens(() => buildAws(env, options)) : buildAws(env, options);
-  awsCache.set(env, synthesized);
+  const synthesized = isShipped(env)
+    ? keepTokens(
+        () => buildAws(env, options),
+        (built) => built.stage,
+      )
+    : buildAws(env, options);
+  cache.set(env, synthesized);
   return synthesized;
 }
 
 function buildAws(env: AwsEnvironment, options: { templateValidation?: boolean }): SynthesizedStage {
   const validate = options.templateValidation ?? true;
-  const app = new App({ context: cdkContext(), builtinCloudFormationValidation: false });
-  if (validate) validateInThread(app);
+  const app = new App({ context: cdkContext() });
+  if (validate) validateInChildProcess(app);
   const [stage] = buildAwsApp(app, [env]);
   if (!stage) throw new Error(`no stage was built for ${env.name}`);
   const assembly = app.synth();
@@ -135,8 +162,11 @@ export interface SynthesizedStack {
   readonly json: TerraformJson;
 }
 
-/** Builds the Azure app for one environment and returns its stack and synthesized JSON. */
-const azureCache = new WeakMap<AzureEnvironment, Map<string, SynthesizedStack>>();
+/** Syntheses by environment and options (JSON), as `awsCache`. */
+const azureCache = {
+  shipped: new Map<AzureEnvironment, Map<string, SynthesizedStack>>(),
+  variants: fileCache<AzureEnvironment, Map<string, SynthesizedStack>>(),
+};
 
 /**
  * The Azure app for one environment, as bin/azure.ts builds it, and its stack's Terraform JSON;
@@ -144,8 +174,9 @@ const azureCache = new WeakMap<AzureEnvironment, Map<string, SynthesizedStack>>(
  */
 export function synthAzure(env: AzureEnvironment, options: { localState?: boolean } = {}): SynthesizedStack {
   const key = JSON.stringify(options);
-  const forEnv = azureCache.get(env) ?? new Map<string, SynthesizedStack>();
-  azureCache.set(env, forEnv);
+  const cache = isShipped(env) ? azureCache.shipped : azureCache.variants;
+  const forEnv = cache.get(env) ?? new Map<string, SynthesizedStack>();
+  cache.set(env, forEnv);
   const cached = forEnv.get(key);
   if (cached) return cached;
   const build = (): SynthesizedStack => {
@@ -154,7 +185,7 @@ export function synthAzure(env: AzureEnvironment, options: { localState?: boolea
     if (!stack) throw new Error(`no stack was built for ${env.name}`);
     return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
   };
-  const synthesized = isShipped(env) ? keepTokens(build) : build();
+  const synthesized = isShipped(env) ? keepTokens(build, (built) => built.stack) : build();
   forEnv.set(key, synthesized);
   return synthesized;
 }
@@ -180,19 +211,8 @@ export interface PipelineStage {
 
 /**
  * The shipped environments' syntheses are kept for the whole run, and with them the tokens they
- * registered (test/release-apps.ts); a variant's belong to the file that made it.
+ * registered (test/release-apps.ts); a variant's belong to the test file that made it.
  */
 function isShipped(env: PlatformEnvironment): boolean {
   return environments.includes(env);
-}
-
-/** The roots of the cached syntheses of the shipped environments, which every test file may read. */
-export function cachedShippedApps(): Set<IConstruct> {
-  const roots = new Set<IConstruct>();
-  for (const env of environments) {
-    const aws = awsCache.get(env as AwsEnvironment);
-    if (aws) roots.add(aws.stage.node.root);
-    for (const azure of azureCache.get(env as AzureEnvironment)?.values() ?? []) roots.add(azure.stack.node.root);
-  }
-  return roots;
 }

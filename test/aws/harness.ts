@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PlatformKeys } from '../../lib/aws/keys';
 import { PlatformStage } from '../../lib/aws/platform-stage';
 import { type AwsEnvironment, PlatformNames } from '../../lib/config';
-import { cdkContext, fixtures, synthAws } from '../util';
+import { cdkContext, fileCache, fixtures, synthAws } from '../util';
 
 export interface Harness {
   readonly stack: Stack;
@@ -30,7 +30,7 @@ export function templateOf(h: Harness): Template {
   return Template.fromStack(h.stack);
 }
 
-const stageCache = new WeakMap<AwsEnvironment, { stage: PlatformStage; template: Template }>();
+const stageCache = fileCache<AwsEnvironment, { stage: PlatformStage; template: Template }>();
 
 /** The shipped AWS environments, whose stages `synthAws` builds (with the compliance packs) anyway. */
 const SHIPPED: ReadonlySet<AwsEnvironment> = new Set([fixtures.awsStaging, fixtures.awsProduction, fixtures.awsHybrid]);
