@@ -152,8 +152,10 @@ describe('PlatformStack', () => {
   });
 
   it('throws at synth when a resource breaks a compliance rule', () => {
-    // GIVEN a stack whose key vault lost purge protection after construction
-    const { stack } = synthAzure(fixtures.azureProduction);
+    // GIVEN a stack whose key vault lost purge protection after construction (a stack of its
+    // own: the cached one is shared with every later test)
+    const [stack] = buildAzureApp(Testing.app(), [fixtures.azureProduction]);
+    if (!stack) throw new Error('no stack was built for az-production');
     stack.keyVault.purgeProtectionEnabled = false;
     // WHEN validations run (as `cdktf synth` does) THEN the finding names rule and resource
     expect(() => stack.runAllValidations()).toThrow(/AZ-KV-02 azurerm_key_vault\./);
