@@ -3,34 +3,20 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { App, Aws, CfnOutput, Intrinsic, Stack, Token } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
-import { keepTokens, releaseTokensSince, tokenMark } from './release-apps';
+import { cfnReferenceTable, keepTokens, releaseTokensSince, tokenMap, tokenMark, tokenNumber } from './release-apps';
 
-interface CdkTokenMap {
-  readonly stringTokenMap: Map<string, unknown>;
-}
-
-function cdkTokens(): CdkTokenMap {
-  return (globalThis as unknown as { __cdkTokenMap: CdkTokenMap }).__cdkTokenMap;
-}
-
-/** Keys of string tokens numbered from `from` on, as `<hint>.<n>`. */
+/** Keys of aws-cdk-lib's string tokens numbered from `from` on. */
 function keysSince(from: number): string[] {
-  return [...cdkTokens().stringTokenMap.keys()].filter((k) => {
-    const n = Number(k.slice(k.lastIndexOf('.') + 1));
-    return /\.\d+$/.test(k) && n >= from;
-  });
+  return [...(tokenMap('__cdkTokenMap')?.stringTokenMap.keys() ?? [])].filter((k) => (tokenNumber(k) ?? -1) >= from);
 }
 
 /** The apps that `CfnReference.referenceTable` holds references into. */
 function referencedRoots(): Set<unknown> {
-  const file = join(dirname(require.resolve('aws-cdk-lib')), 'core', 'lib', 'private', 'cfn-reference.js');
-  const table = (require(file) as { CfnReference: { referenceTable: Map<Stack, unknown> } }).CfnReference
-    .referenceTable;
-  return new Set([...table.keys()].map((target) => target.node.root));
+  return new Set([...cfnReferenceTable().keys()].map((target) => target.node.root));
 }
 
 /** A stack that registers tokens: a topic, its ARN in an output (a reference), a pseudo parameter. */

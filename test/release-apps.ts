@@ -32,10 +32,10 @@ interface TokenMap {
   readonly tokenCounter: number;
 }
 
-type Library = '__cdkTokenMap' | '__cdktfTokenMap';
+export type Library = '__cdkTokenMap' | '__cdktfTokenMap';
 const LIBRARIES: readonly Library[] = ['__cdkTokenMap', '__cdktfTokenMap'];
 
-function tokenMap(library: Library): TokenMap | undefined {
+export function tokenMap(library: Library): TokenMap | undefined {
   return (globalThis as Partial<Record<Library, TokenMap>>)[library];
 }
 
@@ -94,7 +94,7 @@ export function keepModuleTokens(): void {
 }
 
 /** The token number a string key (`<hint>.<n>`) or number key carries, or undefined for a number token's string form. */
-function tokenNumber(key: string | number): number | undefined {
+export function tokenNumber(key: string | number): number | undefined {
   if (typeof key === 'number') return key;
   const n = Number(key.slice(key.lastIndexOf('.') + 1));
   return Number.isInteger(n) && /\.\d+$/.test(key) ? n : undefined;
@@ -148,14 +148,20 @@ function release<K>(map: Map<K, unknown>, key: K, token: unknown): void {
 }
 
 /**
- * aws-cdk-lib's `CfnReference.referenceTable` maps every referenced construct to its references.
- * The class is not exported from the package; it is loaded from its file.
+ * aws-cdk-lib's `CfnReference.referenceTable`, which maps every referenced construct to its
+ * references. The class is not exported from the package; it is loaded from its file.
  */
-function releaseReferenceTable(): void {
+export function cfnReferenceTable(): Map<IConstruct, unknown> {
   const file = join(dirname(require.resolve('aws-cdk-lib')), 'core', 'lib', 'private', 'cfn-reference.js');
   const table = (require(file) as { CfnReference?: { referenceTable?: unknown } }).CfnReference?.referenceTable;
   if (!(table instanceof Map)) throw new Error(`${file}: CfnReference.referenceTable is no longer a Map`);
-  for (const target of (table as Map<IConstruct, unknown>).keys()) {
+  return table as Map<IConstruct, unknown>;
+}
+
+/** Drops the reference table's entries of every app not kept. */
+function releaseReferenceTable(): void {
+  const table = cfnReferenceTable();
+  for (const target of table.keys()) {
     if (!keptRoots.has(target.node.root)) table.delete(target);
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Testing } from 'cdktf';
+import type { IConstruct } from 'constructs';
 import { environments } from '../environments';
 import { azHybrid } from '../environments/az-hybrid';
 import { azProduction } from '../environments/az-production';
@@ -75,11 +76,40 @@ export function forgetFileCaches(): void {
   for (const cache of fileCaches) cache.clear();
 }
 
-/** The shipped environments' syntheses, for the whole run; a variant's, for its test file. */
-const awsCache = {
-  shipped: new Map<AwsEnvironment, SynthesizedStage>(),
-  variants: fileCache<AwsEnvironment, SynthesizedStage>(),
-};
+/** Syntheses by environment: a shipped environment's for the whole run, a variant's for its test file. */
+interface SynthesisCache<E, T> {
+  readonly shipped: Map<E, T>;
+  readonly variants: Map<E, T>;
+}
+
+function synthesisCache<E, T>(): SynthesisCache<E, T> {
+  return { shipped: new Map(), variants: fileCache() };
+}
+
+/**
+ * The cached synthesis of `env` under `key`, or `build`'s; a shipped environment's is built
+ * keeping its tokens for the whole run (test/release-apps.ts).
+ */
+function cached<E extends PlatformEnvironment, T>(
+  cache: SynthesisCache<E, Map<string, T>>,
+  env: E,
+  key: string,
+  build: () => T,
+  rootOf: (built: T) => IConstruct,
+): T {
+  const shipped = isShipped(env);
+  const byEnv = shipped ? cache.shipped : cache.variants;
+  const forEnv = byEnv.get(env) ?? new Map<string, T>();
+  byEnv.set(env, forEnv);
+  let built = forEnv.get(key);
+  if (!built) {
+    built = shipped ? keepTokens(build, rootOf) : build();
+    forEnv.set(key, built);
+  }
+  return built;
+}
+
+const awsCache = synthesisCache<AwsEnvironment, Map<string, SynthesizedStage>>();
 
 /**
  * Builds the AWS app for one environment as bin/aws.ts does, with the compliance packs and
@@ -95,17 +125,14 @@ const awsCache = {
  * the shipped one already has validated.
  */
 export function synthAws(env: AwsEnvironment, options: { templateValidation?: boolean } = {}): SynthesizedStage {
-  const cache = isShipped(env) ? awsCache.shipped : awsCache.variants;
-  const cached = cache.get(env);
-  if (cached) return cached;
-  const synthesized = isShipped(env)
-    ? keepTokens(
-        () => buildAws(env, options),
-        (built) => built.stage,
-      )
-    : buildAws(env, options);
-  cache.set(env, synthesized);
-  return synthesized;
+  // Keyed by environment only: the first build's options hold for the environment object.
+  return cached(
+    awsCache,
+    env,
+    '',
+    () => buildAws(env, options),
+    (built) => built.stage,
+  );
 }
 
 function buildAws(env: AwsEnvironment, options: { templateValidation?: boolean }): SynthesizedStage {
@@ -162,32 +189,20 @@ export interface SynthesizedStack {
   readonly json: TerraformJson;
 }
 
-/** Syntheses by environment and options (JSON), as `awsCache`. */
-const azureCache = {
-  shipped: new Map<AzureEnvironment, Map<string, SynthesizedStack>>(),
-  variants: fileCache<AzureEnvironment, Map<string, SynthesizedStack>>(),
-};
+/** Keyed by environment and options (JSON). */
+const azureCache = synthesisCache<AzureEnvironment, Map<string, SynthesizedStack>>();
 
 /**
  * The Azure app for one environment, as bin/azure.ts builds it, and its stack's Terraform JSON;
  * built once per environment object and options per worker (tests only read it).
  */
 export function synthAzure(env: AzureEnvironment, options: { localState?: boolean } = {}): SynthesizedStack {
-  const key = JSON.stringify(options);
-  const cache = isShipped(env) ? azureCache.shipped : azureCache.variants;
-  const forEnv = cache.get(env) ?? new Map<string, SynthesizedStack>();
-  cache.set(env, forEnv);
-  const cached = forEnv.get(key);
-  if (cached) return cached;
   const build = (): SynthesizedStack => {
-    const app = Testing.app();
-    const [stack] = buildAzureApp(app, [env], options);
+    const [stack] = buildAzureApp(Testing.app(), [env], options);
     if (!stack) throw new Error(`no stack was built for ${env.name}`);
     return { stack, json: JSON.parse(Testing.synth(stack)) as TerraformJson };
   };
-  const synthesized = isShipped(env) ? keepTokens(build, (built) => built.stack) : build();
-  forEnv.set(key, synthesized);
-  return synthesized;
+  return cached(azureCache, env, JSON.stringify(options), build, (built) => built.stack);
 }
 
 /** Every resource of one Terraform type in a synthesized stack, by name. */
@@ -213,6 +228,6 @@ export interface PipelineStage {
  * The shipped environments' syntheses are kept for the whole run, and with them the tokens they
  * registered (test/release-apps.ts); a variant's belong to the test file that made it.
  */
-function isShipped(env: PlatformEnvironment): boolean {
+export function isShipped(env: PlatformEnvironment): boolean {
   return environments.includes(env);
 }

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { PlatformKeys } from '../../lib/aws/keys';
 import { PlatformStage } from '../../lib/aws/platform-stage';
 import { type AwsEnvironment, PlatformNames } from '../../lib/config';
-import { cdkContext, fileCache, fixtures, synthAws } from '../util';
+import { cdkContext, fileCache, isShipped, synthAws } from '../util';
 
 export interface Harness {
   readonly stack: Stack;
@@ -32,9 +32,6 @@ export function templateOf(h: Harness): Template {
 
 const stageCache = fileCache<AwsEnvironment, { stage: PlatformStage; template: Template }>();
 
-/** The shipped AWS environments, whose stages `synthAws` builds (with the compliance packs) anyway. */
-const SHIPPED: ReadonlySet<AwsEnvironment> = new Set([fixtures.awsStaging, fixtures.awsProduction, fixtures.awsHybrid]);
-
 /**
  * The environment's whole stage, for construct tests that need their neighbours: for a shipped
  * environment the stage `synthAws` built and checked (one synthesis per environment and worker),
@@ -42,7 +39,7 @@ const SHIPPED: ReadonlySet<AwsEnvironment> = new Set([fixtures.awsStaging, fixtu
  * environment object.
  */
 export function stageOf(environment: AwsEnvironment): { stage: PlatformStage; template: Template } {
-  if (SHIPPED.has(environment)) {
+  if (isShipped(environment)) {
     const { stage, templates } = synthAws(environment);
     return { stage, template: templates.Platform as Template };
   }
